@@ -1,0 +1,68 @@
+"""民情通 entry point: page config, sign-in, and the role-filtered navigation."""
+import pandas as pd
+import streamlit as st
+
+from core import auth, demo, ui
+
+st.set_page_config(page_title="民情通", page_icon=":material/diversity_3:", layout="wide")
+
+engine = ui.engine()
+settings = ui.settings()
+ui.language_switch()
+authenticator = ui.authenticator()
+
+if st.session_state.get("authentication_status"):
+    authenticator.logout(button_name=ui.tr("logout"), location="sidebar", key="app_logout")
+
+login_area = st.empty()
+with login_area.container():
+    if not st.session_state.get("authentication_status"):
+        st.title(ui.tr("app.name"))
+        st.caption(ui.tr("app.tagline"))
+        if settings.is_demo:
+            ui.demo_banner()
+    authenticator.login(
+        location="main", key="app_login",
+        fields={"Form name": ui.tr("login.title"), "Username": ui.tr("login.username"),
+                "Password": ui.tr("login.password"), "Login": ui.tr("login.submit")},
+    )
+    if st.session_state.get("authentication_status") is False:
+        st.error(ui.tr("login.failed"))
+    if not st.session_state.get("authentication_status") and settings.is_demo:
+        st.subheader(ui.tr("demo.accounts", password=demo.DEMO_PASSWORD))
+        with ui.session() as s:
+            accounts = demo.demo_account_rows(s)
+        st.dataframe(
+            pd.DataFrame([{ui.tr("demo.col.username"): a["username"], ui.tr("demo.col.name"): a["display_name"],
+                           ui.tr("demo.col.roles"): "、".join(ui.lbl(r) for r in a["roles"]),
+                           ui.tr("demo.col.unit"): a["unit"]} for a in accounts]),
+            hide_index=True, width="stretch",
+        )
+
+
+
+def signed_out() -> None:
+    """Placeholder page while signed out: registering it keeps pages/ out of the menu."""
+
+
+user = ui.current_user()
+if user is None:
+    if st.session_state.get("authentication_status"):
+        st.error(ui.tr("guard.disabled"))
+    st.navigation([st.Page(signed_out, title=ui.tr("login.title"), url_path="login")], position="hidden")
+    st.stop()
+
+login_area.empty()
+with st.sidebar:
+    st.markdown(f"**{user.display_name}**")
+    st.caption("、".join(ui.lbl(r) for r in sorted(user.roles)))
+    if settings.is_demo:
+        st.badge(ui.tr("demo.badge"), icon=":material/science:", color="orange")
+
+specs = [auth.PAGES_BY_KEY["account"]] if user.must_change_password else auth.pages_for(user.roles)
+navigation = st.navigation([
+    st.Page(spec.path, title=ui.page_title(spec.key), icon=spec.icon, url_path=spec.key,
+            default=(spec is specs[0]))
+    for spec in specs
+])
+navigation.run()

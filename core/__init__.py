@@ -1,0 +1,1 @@
+"""民情通 core: domain model, rules and services shared by every page and the CLI."""

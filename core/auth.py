@@ -1,0 +1,268 @@
+"""Accounts and roles: bcrypt hashes, the credentials dict for streamlit-authenticator, which
+role may open which page, and the admin's account operations (role-checked here, not in pages)."""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import bcrypt
+from sqlmodel import Session, func, select
+
+from core.errors import DomainError
+from core.models import Liaison, Role, Unit, UnitKind, User, UserRole
+
+MIN_PASSWORD_LENGTH = 8
+BCRYPT_MAX_BYTES = 72
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{3,40}$")
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    path: str
+    icon: str
+    roles: frozenset[Role]
+
+
+ALL_ROLES = frozenset(Role)
+STAFF_ROLES = frozenset({Role.clerk, Role.leader, Role.supervisor, Role.admin})
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("home", "pages/home.py", ":material/dashboard:", ALL_ROLES),
+    PageSpec("ledger", "pages/ledger.py", ":material/list_alt:", ALL_ROLES),
+    PageSpec("network", "pages/network.py", ":material/account_tree:", STAFF_ROLES),
+    PageSpec("users", "pages/users.py", ":material/manage_accounts:", frozenset({Role.admin})),
+    PageSpec("account", "pages/account.py", ":material/person:", ALL_ROLES),
+)
+PAGES_BY_KEY = {page.key: page for page in PAGES}
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The signed-in user as the rules see it: roles and scope read fresh from the database."""
+
+    id: int
+    username: str
+    display_name: str
+    roles: frozenset[Role]
+    unit_id: int | None
+    liaison_id: int | None
+    must_change_password: bool = False
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+def pages_for(roles: frozenset[Role] | set[Role]) -> list[PageSpec]:
+    return [page for page in PAGES if page.roles.intersection(roles)]
+
+
+def may_open(user: CurrentUser | None, page_key: str) -> bool:
+    return user is not None and bool(PAGES_BY_KEY[page_key].roles.intersection(user.roles))
+
+
+def sees_personal_data(user: CurrentUser) -> bool:
+    """Why: residents' names and phones go only to those who must call them back or check the
+    report — the center, the supervision office, the handling unit and the reporting liaison.
+    Leaders and dashboards see the matter, not the person."""
+    return user.has(Role.clerk, Role.supervisor, Role.admin, Role.unit_handler, Role.liaison)
+
+
+def hash_password(password: str) -> str:
+    validate_password(password)
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    encoded = password.encode("utf-8")
+    if len(encoded) > BCRYPT_MAX_BYTES:
+        return False
+    return bcrypt.checkpw(encoded, password_hash.encode("ascii"))
+
+
+def validate_password(password: str) -> None:
+    """Why: bcrypt 5 raises on more than 72 bytes (about 24 Chinese characters), so say it first."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError("error.password_short", field="password", n=MIN_PASSWORD_LENGTH)
+    if len(password.encode("utf-8")) > BCRYPT_MAX_BYTES:
+        raise DomainError("error.password_long", field="password")
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def roles_of(session: Session, user_id: int) -> frozenset[Role]:
+    rows = session.exec(select(UserRole.role).where(UserRole.user_id == user_id)).all()
+    return frozenset(Role(r) for r in rows)
+
+
+def load_current_user(session: Session, username: str) -> CurrentUser | None:
+    """None when the account does not exist or is disabled: a disabled user is signed out on
+    their next click, whatever their cookie says."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.active:
+        return None
+    liaison_id = session.exec(select(Liaison.id).where(Liaison.user_id == user.id)).first()
+    return CurrentUser(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=roles_of(session, user.id),
+        unit_id=user.unit_id,
+        liaison_id=liaison_id,
+        must_change_password=user.must_change_password,
+    )
+
+
+def credentials(session: Session) -> dict:
+    """The dict streamlit-authenticator wants, holding active users only (pre-hashed)."""
+    users = session.exec(select(User).where(User.active == True)).all()  # noqa: E712
+    role_rows = session.exec(select(UserRole)).all()
+    roles: dict[int, list[str]] = {}
+    for row in role_rows:
+        roles.setdefault(row.user_id, []).append(str(row.role))
+    return {
+        "usernames": {
+            u.username: {
+                "name": u.display_name,
+                "password": u.password_hash,
+                "email": u.email or f"{u.username}@example.invalid",
+                "roles": sorted(roles.get(u.id, [])),
+            }
+            for u in users
+        }
+    }
+
+
+def _require_admin(actor: CurrentUser) -> None:
+    if not actor.has(Role.admin):
+        raise DomainError("error.permission")
+
+
+def _validate_account(session: Session, *, display_name: str, roles: set[Role], unit_id: int | None,
+                      station_id: int | None) -> None:
+    if not display_name.strip():
+        raise DomainError("error.name_required", field="display_name")
+    if not roles:
+        raise DomainError("error.roles_required", field="roles")
+    if Role.unit_handler in roles and unit_id is None:
+        raise DomainError("error.unit_required", field="unit_id")
+    if Role.liaison in roles and station_id is None:
+        raise DomainError("error.station_required", field="station_id")
+
+
+def _set_roles(session: Session, user_id: int, roles: set[Role]) -> None:
+    for row in session.exec(select(UserRole).where(UserRole.user_id == user_id)).all():
+        session.delete(row)
+    session.flush()
+    for role in sorted(roles):
+        session.add(UserRole(user_id=user_id, role=role))
+
+
+def _link_liaison(session: Session, user: User, station_id: int | None, roles: set[Role]) -> None:
+    liaison = session.exec(select(Liaison).where(Liaison.user_id == user.id)).first()
+    if Role.liaison not in roles:
+        return
+    if liaison is None:
+        from core.models import LiaisonSource
+        session.add(Liaison(user_id=user.id, name=user.display_name, phone=user.phone,
+                            station_id=station_id, source=LiaisonSource.other))
+    else:
+        liaison.station_id = station_id
+        liaison.name = user.display_name
+
+
+def _active_admin_count(session: Session, excluding: int | None = None) -> int:
+    query = (select(func.count()).select_from(User).join(UserRole, UserRole.user_id == User.id)
+             .where(UserRole.role == Role.admin, User.active == True))  # noqa: E712
+    if excluding is not None:
+        query = query.where(User.id != excluding)
+    return session.exec(query).one()
+
+
+def create_user(session: Session, *, actor: CurrentUser | None, username: str, display_name: str,
+                password: str, roles: set[Role], now: datetime, unit_id: int | None = None,
+                station_id: int | None = None, phone: str | None = None,
+                must_change_password: bool = True) -> User:
+    """`actor=None` only for bootstrap paths (first admin, demo data, CLI)."""
+    if actor is not None:
+        _require_admin(actor)
+    username = username.strip()
+    if not USERNAME_RE.match(username):
+        raise DomainError("error.username_format", field="username")
+    if session.exec(select(User.id).where(User.username == username)).first() is not None:
+        raise DomainError("error.username_taken", field="username", username=username)
+    _validate_account(session, display_name=display_name, roles=roles, unit_id=unit_id, station_id=station_id)
+    user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password),
+                phone=phone, unit_id=unit_id, must_change_password=must_change_password,
+                created_at=now, updated_at=now)
+    session.add(user)
+    session.flush()
+    _set_roles(session, user.id, roles)
+    _link_liaison(session, user, station_id, roles)
+    session.flush()
+    return user
+
+
+def update_user(session: Session, *, actor: CurrentUser, user_id: int, display_name: str,
+                roles: set[Role], active: bool, now: datetime, unit_id: int | None = None,
+                station_id: int | None = None) -> User:
+    _require_admin(actor)
+    user = session.get(User, user_id)
+    _validate_account(session, display_name=display_name, roles=roles, unit_id=unit_id, station_id=station_id)
+    if (Role.admin not in roles or not active) and Role.admin in roles_of(session, user_id) \
+            and _active_admin_count(session, excluding=user_id) == 0:
+        raise DomainError("error.last_admin")
+    user.display_name = display_name.strip()
+    user.unit_id = unit_id
+    user.active = active
+    user.updated_at = now
+    _set_roles(session, user_id, roles)
+    _link_liaison(session, user, station_id, roles)
+    session.flush()
+    return user
+
+
+def reset_password(session: Session, *, actor: CurrentUser, user_id: int, new_password: str,
+                   now: datetime) -> None:
+    _require_admin(actor)
+    user = session.get(User, user_id)
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = True
+    user.updated_at = now
+    session.flush()
+
+
+def change_own_password(session: Session, *, actor: CurrentUser, current_password: str,
+                        new_password: str, repeat_password: str, now: datetime) -> None:
+    user = session.get(User, actor.id)
+    if not verify_password(current_password, user.password_hash):
+        raise DomainError("error.password_wrong", field="current")
+    if new_password != repeat_password:
+        raise DomainError("error.password_mismatch", field="repeat")
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.updated_at = now
+    session.flush()
+
+
+def station_units(session: Session) -> list[Unit]:
+    return session.exec(select(Unit).where(Unit.kind.in_([UnitKind.village, UnitKind.community]))
+                        .order_by(Unit.sort_order, Unit.id)).all()
+
+
+def list_users(session: Session) -> list[dict]:
+    users = session.exec(select(User).order_by(User.id)).all()
+    roles: dict[int, list[str]] = {}
+    for row in session.exec(select(UserRole)).all():
+        roles.setdefault(row.user_id, []).append(str(row.role))
+    stations = {lid: (sid, name) for lid, sid, name in session.exec(
+        select(Liaison.user_id, Liaison.station_id, Unit.name).join(Unit, Unit.id == Liaison.station_id)
+        .where(Liaison.user_id.is_not(None))).all()}
+    return [{"id": u.id, "username": u.username, "display_name": u.display_name, "unit_id": u.unit_id,
+             "roles": sorted(roles.get(u.id, [])), "active": u.active,
+             "station_id": stations.get(u.id, (None, None))[0], "station": stations.get(u.id, (None, None))[1]}
+            for u in users]

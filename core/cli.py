@@ -1,0 +1,140 @@
+"""`python -m core.cli …`: init, demo, user management; later issues add import, export, kpi,
+reception and report commands. Every command honours DATABASE_URL and exits non-zero with a
+message on error."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+
+from core import auth, demo
+from core.clock import local_now
+from core.db import DatabaseError, make_engine, migrate, session_scope
+from core.errors import DomainError
+from core.models import Role, Unit
+from core.settings import SettingsError, load_settings
+from core.startup import ensure_ready
+
+
+def _engine(args: argparse.Namespace):
+    settings = load_settings()
+    return make_engine(args.database_url or settings.database_url), settings
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    engine, settings = _engine(args)
+    now = local_now()
+    outcome = ensure_ready(engine, settings, today=now.date(), now=now) if args.bootstrap else (migrate(engine) or "migrated")
+    print(f"Database at {engine.url.render_as_string(hide_password=True)} is at the newest schema ({outcome}).")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    engine, _settings = _engine(args)
+    migrate(engine)
+    today = date.fromisoformat(args.today) if args.today else local_now().date()
+    started = time.perf_counter()
+
+    def progress(done: int) -> None:
+        if args.cases >= 50_000:
+            print(f"  {done:,} / {args.cases:,} cases ({time.perf_counter() - started:.0f} s)", flush=True)
+
+    stats = demo.load_demo(engine, cases=args.cases, seed=args.seed, today=today, progress=progress)
+    elapsed = time.perf_counter() - started
+    print(f"Demo county loaded in {elapsed:.1f} s: {stats['cases']:,} cases, {stats['events']:,} events, "
+          f"{stats['villages']} villages, {stats['leaders']} leaders, {stats['accounts']} demo accounts "
+          f"(password {demo.DEMO_PASSWORD}).")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    engine, _settings = _engine(args)
+    migrate(engine)
+    now = local_now()
+    password = args.password or auth.generate_password()
+    with session_scope(engine) as session:
+        unit_id = _unit_id(session, args.unit) if args.unit else None
+        station_id = _unit_id(session, args.station) if args.station else None
+        auth.create_user(session, actor=None, username=args.username, display_name=args.name or args.username,
+                         password=password, roles={Role(r) for r in args.role}, now=now, unit_id=unit_id,
+                         station_id=station_id, must_change_password=True)
+    print(f"User {args.username} created." + ("" if args.password else f" Password (shown once): {password}"))
+    return 0
+
+
+def cmd_user_reset(args: argparse.Namespace) -> int:
+    engine, _settings = _engine(args)
+    now = local_now()
+    password = args.password or auth.generate_password()
+    with session_scope(engine) as session:
+        from sqlmodel import select
+        from core.models import User
+        user = session.exec(select(User).where(User.username == args.username)).first()
+        if user is None:
+            raise SystemExit(f"error: no user named {args.username!r}")
+        user.password_hash = auth.hash_password(password)
+        user.must_change_password = True
+        user.active = True
+        user.updated_at = now
+    print(f"Password of {args.username} reset." + ("" if args.password else f" New password (shown once): {password}"))
+    return 0
+
+
+def _unit_id(session, name_or_code: str) -> int:
+    from sqlmodel import or_, select
+    unit = session.exec(select(Unit).where(or_(Unit.code == name_or_code, Unit.name == name_or_code))).first()
+    if unit is None:
+        raise SystemExit(f"error: no unit with code or name {name_or_code!r}")
+    return unit.id
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core.cli", description="民情通 administration")
+    parser.add_argument("--database-url", help="overrides DATABASE_URL for this command")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create or upgrade the schema")
+    p.add_argument("--bootstrap", action="store_true",
+                   help="also fill an empty database (demo county in demo mode, first admin in production)")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", help="load the demo pilot county into an empty database")
+    p.add_argument("--cases", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=20261121)
+    p.add_argument("--today", help="YYYY-MM-DD the demo treats as today (default: today)")
+    p.set_defaults(func=cmd_demo)
+
+    user = sub.add_parser("user", help="accounts").add_subparsers(dest="user_command", required=True)
+    p = user.add_parser("add", help="create an account")
+    p.add_argument("username")
+    p.add_argument("--name")
+    p.add_argument("--role", action="append", required=True, choices=[r.value for r in Role])
+    p.add_argument("--unit", help="unit code or name (unit_handler)")
+    p.add_argument("--station", help="station code or name (liaison)")
+    p.add_argument("--password", help="default: generated and printed once")
+    p.set_defaults(func=cmd_user_add)
+    p = user.add_parser("reset-password", help="reset a password and re-enable the account")
+    p.add_argument("username")
+    p.add_argument("--password")
+    p.set_defaults(func=cmd_user_reset)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (SettingsError, DatabaseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        print(f"error: {exc.message('en')}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""Alembic environment: runs on the engine handed over by core.db (or the URL in the config)."""
+import sqlalchemy as sa
+from alembic import context
+from sqlmodel import SQLModel
+
+import core.models  # noqa: F401  registers every table on SQLModel.metadata
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def run_migrations_online() -> None:
+    engine = config.attributes.get("engine") or sa.create_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.begin() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run_migrations_online()

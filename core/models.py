@@ -1,0 +1,379 @@
+"""Every table of 民情通 and the StrEnums whose stable English codes the database stores.
+
+Timestamps are naive datetimes in the county's local time (Asia/Shanghai): deadlines, "same
+day" and reception times are all local notions, and one county never spans time zones.
+"""
+from __future__ import annotations
+
+from datetime import date, time
+from enum import StrEnum
+
+import sqlalchemy as sa
+from pydantic import NaiveDatetime
+from sqlmodel import Field, SQLModel
+
+
+class Role(StrEnum):
+    liaison = "liaison"
+    clerk = "clerk"
+    leader = "leader"
+    unit_handler = "unit_handler"
+    supervisor = "supervisor"
+    admin = "admin"
+
+
+class UnitKind(StrEnum):
+    county = "county"
+    township = "township"
+    community = "community"
+    village = "village"
+    group = "group"
+    department = "department"
+    enterprise = "enterprise"
+
+
+class CaseStatus(StrEnum):
+    received = "received"
+    drafted = "drafted"
+    dispatched = "dispatched"
+    in_progress = "in_progress"
+    reported = "reported"
+    returned = "returned"
+    approved = "approved"
+    fed_back = "fed_back"
+    closed = "closed"
+    explained = "explained"
+    merged = "merged"
+
+
+class Channel(StrEnum):
+    liaison_form = "liaison_form"
+    hotline = "hotline"
+    mailbox = "mailbox"
+    survey = "survey"
+    forum = "forum"
+    visit = "visit"
+    reception = "reception"
+    direct_report = "direct_report"
+
+
+class Tier(StrEnum):
+    on_spot = "on_spot"
+    direct = "direct"
+    unit = "unit"
+    meeting = "meeting"
+    county = "county"
+
+
+class Priority(StrEnum):
+    urgent = "urgent"
+    special = "special"
+    easy = "easy"
+    hard = "hard"
+
+
+class Rating(StrEnum):
+    satisfied = "satisfied"
+    basically_satisfied = "basically_satisfied"
+    dissatisfied = "dissatisfied"
+
+
+class CaseAction(StrEnum):
+    """Codes written to the event log; the workflow table says which are allowed when."""
+
+    register = "register"
+    draft = "draft"
+    order = "order"
+    answer_on_spot = "answer_on_spot"
+    accept = "accept"
+    decline = "decline"
+    transfer = "transfer"
+    report = "report"
+    approve = "approve"
+    return_for_redo = "return_for_redo"
+    feedback = "feedback"
+    rate = "rate"
+    follow_up = "follow_up"
+    close = "close"
+    explain_and_close = "explain_and_close"
+    request_extension = "request_extension"
+    approve_extension = "approve_extension"
+    merge = "merge"
+    reopen = "reopen"
+    supervise = "supervise"
+    circulate = "circulate"
+    import_ledger = "import_ledger"
+
+
+class LiaisonSource(StrEnum):
+    """Where a liaison is drawn from (S0: 老党员、退休干部、代表委员、退役军人、企业家)."""
+
+    old_party_member = "old_party_member"
+    retired_cadre = "retired_cadre"
+    deputy = "deputy"
+    veteran = "veteran"
+    entrepreneur = "entrepreneur"
+    other = "other"
+
+
+class HouseholdCategory(StrEnum):
+    """一户一档 categories (S1 五类户, S3 五必访, S2 重点人员)."""
+
+    assisted = "assisted"
+    three_nos = "three_nos"
+    empty_nest = "empty_nest"
+    petitioner = "petitioner"
+    representative = "representative"
+    extreme_poverty = "extreme_poverty"
+    old_party_member = "old_party_member"
+    left_behind = "left_behind"
+    big_grower = "big_grower"
+    subsistence = "subsistence"
+    disabled = "disabled"
+    living_alone = "living_alone"
+
+
+class ReceptionKind(StrEnum):
+    community_visit = "community_visit"
+    township_visit = "township_visit"
+    leader_weekly = "leader_weekly"
+    five_chiefs = "five_chiefs"
+    joint_in_charge = "joint_in_charge"
+    township_weekly = "township_weekly"
+    interview_day = "interview_day"
+
+
+class Recurrence(StrEnum):
+    monthly = "monthly"
+    weekly = "weekly"
+
+
+def _enum(enum: type[StrEnum]) -> sa.String:
+    return sa.String(max(len(m.value) for m in enum) + 4)
+
+
+class Unit(SQLModel, table=True):
+    """A place or body in the county tree that may handle cases: county → township/community →
+    village → group, plus departments and enterprises hanging under the county."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, index=True)
+    kind: UnitKind = Field(sa_type=_enum(UnitKind), index=True)
+    parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    code: str | None = Field(default=None, max_length=20, unique=True)
+    sort_order: int = 0
+    phone: str | None = Field(default=None, max_length=30)
+    active: bool = True
+
+
+class User(SQLModel, table=True):
+    """A login account. Roles live in UserRole; a unit_handler belongs to `unit_id`, a liaison
+    to the station of their Liaison record."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=40, unique=True)
+    display_name: str = Field(max_length=40)
+    password_hash: str = Field(max_length=100)
+    email: str | None = Field(default=None, max_length=120)
+    phone: str | None = Field(default=None, max_length=30)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    active: bool = True
+    must_change_password: bool = False
+    created_at: NaiveDatetime
+    updated_at: NaiveDatetime
+
+
+class UserRole(SQLModel, table=True):
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    role: Role = Field(sa_type=_enum(Role), primary_key=True)
+
+
+class Liaison(SQLModel, table=True):
+    """民情联络员 with an appointment letter (聘书) and a station (a village or community)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", unique=True)
+    name: str = Field(max_length=40)
+    phone: str | None = Field(default=None, max_length=30)
+    station_id: int = Field(foreign_key="unit.id", index=True)
+    source: LiaisonSource = Field(sa_type=_enum(LiaisonSource))
+    appointment_no: str | None = Field(default=None, max_length=30)
+    appointed_on: date | None = None
+    active: bool = True
+
+
+class Leader(SQLModel, table=True):
+    """领导: may own cases (包案) and hold reception days; `rotation_order` orders 补位."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", unique=True)
+    name: str = Field(max_length=40)
+    title: str = Field(max_length=80)
+    duties: str = Field(default="", max_length=200)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    rotation_order: int = 0
+    active: bool = True
+
+
+class Category(SQLModel, table=True):
+    """诉求类别 with the unit and tier a draft proposes by default."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=30, unique=True)
+    name_zh: str = Field(max_length=30)
+    name_en: str = Field(max_length=60)
+    default_unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    default_tier: Tier = Field(default=Tier.unit, sa_type=_enum(Tier))
+    sort_order: int = 0
+    active: bool = True
+
+
+class Case(SQLModel, table=True):
+    """民情事项: one matter from one resident or group. Milestone columns are written by the
+    services with the event that reaches them; KPIs read them, never an updated_at."""
+
+    __tablename__ = "case"
+    __table_args__ = (
+        sa.Index("ix_case_status_due", "status", "due_at"),
+        sa.Index("ix_case_unit_status", "unit_id", "status"),
+        sa.Index("ix_case_township_received", "township_id", "received_at"),
+        sa.Index("ix_case_category_received", "category_id", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tracking_code: str = Field(max_length=20, unique=True)
+    channel: Channel = Field(sa_type=_enum(Channel))
+    status: CaseStatus = Field(sa_type=_enum(CaseStatus), index=True)
+    title: str = Field(max_length=120)
+    content: str = Field(sa_type=sa.Text)
+    reporter_name: str | None = Field(default=None, max_length=40)
+    reporter_phone: str | None = Field(default=None, max_length=30)
+    reporter_address: str | None = Field(default=None, max_length=200)
+    affected_count: int = 1
+    township_id: int | None = Field(default=None, foreign_key="unit.id")
+    village_id: int | None = Field(default=None, foreign_key="unit.id")
+    category_id: int | None = Field(default=None, foreign_key="category.id")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    tier: Tier | None = Field(default=None, sa_type=_enum(Tier))
+    priority: Priority | None = Field(default=None, sa_type=_enum(Priority))
+    is_urgent: bool = False
+    is_major: bool = False
+    on_supervision_register: bool = False
+    liaison_id: int | None = Field(default=None, foreign_key="liaison.id", index=True)
+    owner_leader_id: int | None = Field(default=None, foreign_key="leader.id", index=True)
+    master_case_id: int | None = Field(default=None, foreign_key="case.id")
+    reception_day_id: int | None = Field(default=None, foreign_key="receptionday.id")
+    handling_opinion: str | None = Field(default=None, sa_type=sa.Text)
+    instruction: str | None = Field(default=None, sa_type=sa.Text)
+    result_summary: str | None = Field(default=None, sa_type=sa.Text)
+    received_at: NaiveDatetime = Field(index=True)
+    drafted_at: NaiveDatetime | None = None
+    dispatched_at: NaiveDatetime | None = None
+    accepted_at: NaiveDatetime | None = None
+    reported_at: NaiveDatetime | None = None
+    approved_at: NaiveDatetime | None = None
+    fed_back_at: NaiveDatetime | None = None
+    rated_at: NaiveDatetime | None = None
+    followed_up_at: NaiveDatetime | None = None
+    closed_at: NaiveDatetime | None = None
+    due_at: NaiveDatetime | None = None
+    first_rating: Rating | None = Field(default=None, sa_type=_enum(Rating))
+    rating: Rating | None = Field(default=None, sa_type=_enum(Rating))
+    return_count: int = 0
+    consecutive_returns: int = 0
+    imported: bool = False
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    version: int = 1
+
+
+class CaseEvent(SQLModel, table=True):
+    """办理记录: append-only. Who, in which role, when, what, from→to, and what they wrote."""
+
+    __tablename__ = "case_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    at: NaiveDatetime = Field(index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    actor_name: str = Field(max_length=40)
+    actor_role: str = Field(max_length=20)
+    action: CaseAction = Field(sa_type=_enum(CaseAction), index=True)
+    from_status: CaseStatus | None = Field(default=None, sa_type=_enum(CaseStatus))
+    to_status: CaseStatus = Field(sa_type=_enum(CaseStatus))
+    details: dict = Field(default_factory=dict, sa_type=sa.JSON)
+    imported: bool = False
+
+
+class ReceptionRule(SQLModel, table=True):
+    """接访规则: a recurrence (monthly on days, or weekly on weekdays) that generates dated
+    ReceptionDays; leaders rotate in the order of ReceptionRuleLeader."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    kind: ReceptionKind = Field(sa_type=_enum(ReceptionKind))
+    recurrence: Recurrence = Field(sa_type=_enum(Recurrence))
+    days: str = Field(max_length=40, description="monthly: '10,25'; weekly: ISO weekdays '2,3'")
+    start_time: time
+    end_time: time | None = None
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    place: str = Field(default="", max_length=120)
+    accompanying_units: str = Field(default="", max_length=200)
+    subject: str = Field(default="", max_length=200)
+    notice_days: int = 7
+    active: bool = True
+
+
+class ReceptionRuleLeader(SQLModel, table=True):
+    rule_id: int = Field(foreign_key="receptionrule.id", primary_key=True)
+    leader_id: int = Field(foreign_key="leader.id", primary_key=True)
+    position: int = 0
+
+
+class ReceptionDay(SQLModel, table=True):
+    """接访日: one dated occurrence, moved off holidays, with planned, substitute and actual
+    leader and the time its public notice (预告) went out."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule_id: int | None = Field(default=None, foreign_key="receptionrule.id", index=True)
+    original_date: date
+    actual_date: date = Field(index=True)
+    start_time: time
+    moved_reason: str | None = Field(default=None, max_length=80)
+    leader_id: int | None = Field(default=None, foreign_key="leader.id")
+    substitute_leader_id: int | None = Field(default=None, foreign_key="leader.id")
+    attended_leader_id: int | None = Field(default=None, foreign_key="leader.id")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    place: str = Field(default="", max_length=120)
+    accompanying_units: str = Field(default="", max_length=200)
+    subject: str = Field(default="", max_length=200)
+    notice_published_at: NaiveDatetime | None = None
+    visitor_count: int = 0
+
+
+class Household(SQLModel, table=True):
+    """一户一档: a household on file in a village, with its categories in HouseholdTag."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="unit.id", index=True)
+    head_name: str = Field(max_length=40)
+    phone: str | None = Field(default=None, max_length=30)
+    address: str = Field(default="", max_length=200)
+    members: int = 1
+    notes: str = Field(default="", max_length=500)
+
+
+class HouseholdTag(SQLModel, table=True):
+    household_id: int = Field(foreign_key="household.id", primary_key=True)
+    category: HouseholdCategory = Field(sa_type=_enum(HouseholdCategory), primary_key=True)
+
+
+class Visit(SQLModel, table=True):
+    """走访: one visit to a household (民情日记), by a liaison or a serving party member."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    visitor_id: int | None = Field(default=None, foreign_key="user.id")
+    visitor_name: str = Field(max_length=40)
+    visited_on: date = Field(index=True)
+    notes: str = Field(default="", sa_type=sa.Text)
+    case_id: int | None = Field(default=None, foreign_key="case.id")

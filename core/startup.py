@@ -1,0 +1,43 @@
+"""Bring a database to a usable state: migrate, then on an empty one either load the demo county
+(demo mode) or create the first administrator (production mode, no default password)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from sqlalchemy.engine import Engine
+
+from core import auth, demo
+from core.db import migrate, session_scope
+from core.models import Role
+from core.settings import Settings
+
+FIRST_ADMIN_USERNAME = "admin"
+
+
+def ensure_ready(engine: Engine, settings: Settings, *, today: date, now: datetime,
+                 echo: Callable[[str], None] = print) -> str:
+    """Returns what it did: 'ready', 'demo_loaded' or 'admin_created'."""
+    migrate(engine)
+    if demo.has_data(engine):
+        return "ready"
+    if settings.is_demo:
+        stats = demo.load_demo(engine, today=today)
+        echo(f"Demo county loaded: {stats['cases']} cases, {stats['accounts']} demo accounts "
+             f"(password {demo.DEMO_PASSWORD}).")
+        return "demo_loaded"
+    password = settings.admin_password
+    generated = password is None
+    if generated:
+        password = auth.generate_password()
+    with session_scope(engine) as session:
+        auth.create_user(session, actor=None, username=FIRST_ADMIN_USERNAME, display_name="系统管理员",
+                         password=password, roles={Role.admin}, now=now, must_change_password=generated)
+    if generated:
+        echo("=" * 60)
+        echo(f"First administrator created: username '{FIRST_ADMIN_USERNAME}', password: {password}")
+        echo("This password is shown once. Sign in and change it.")
+        echo("=" * 60)
+    else:
+        echo(f"First administrator '{FIRST_ADMIN_USERNAME}' created with the password from MQT_ADMIN_PASSWORD.")
+    return "admin_created"

@@ -1,0 +1,149 @@
+"""The only core module that imports streamlit: cached engine, language, sign-in, page guards and
+shared widgets."""
+from __future__ import annotations
+
+import streamlit as st
+import streamlit_authenticator as stauth
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core import auth, labels
+from core.auth import CurrentUser
+from core.clock import local_now
+from core.db import DatabaseError, make_engine
+from core.errors import DomainError
+from core.settings import Settings, SettingsError, load_settings
+from core.startup import ensure_ready
+
+COOKIE_NAME = "minqingtong_auth"
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        st.error(f"配置错误 / Configuration error: {exc}")
+        st.stop()
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+@st.cache_resource(show_spinner="正在准备数据库… / Preparing the database…")
+def _prepared(url: str, mode: str) -> str:
+    """Runs once per process and database: migrations, then demo data or the first admin."""
+    now = local_now()
+    return ensure_ready(_engine_for(url), settings(), today=now.date(), now=now)
+
+
+def engine() -> Engine:
+    s = settings()
+    try:
+        _prepared(s.database_url, s.mode)
+    except (DatabaseError, ValueError) as exc:
+        st.error(f"数据库错误 / Database error: {exc}")
+        st.stop()
+    return _engine_for(s.database_url)
+
+
+def session() -> Session:
+    return Session(engine(), expire_on_commit=False)
+
+
+def lang() -> str:
+    return st.session_state.get("app_lang", labels.DEFAULT_LANGUAGE)
+
+
+def tr(key: str, **values: object) -> str:
+    return labels.t(key, lang(), **values)
+
+
+def lbl(member, enum=None) -> str:
+    return labels.label(member, lang(), enum)
+
+
+def page_title(key: str) -> str:
+    return labels.page_title(key, lang())
+
+
+def language_switch() -> None:
+    st.sidebar.segmented_control(
+        labels.t("lang.switch"), options=list(labels.LANGUAGES), default=lang(), key="app_lang",
+        format_func=lambda code: "中文" if code == "zh" else "English",
+    )
+    if st.session_state.get("app_lang") is None:  # a click on the selected option clears it
+        st.session_state["app_lang"] = labels.DEFAULT_LANGUAGE
+
+
+def authenticator() -> stauth.Authenticate:
+    with session() as s:
+        credentials = auth.credentials(s)
+    return stauth.Authenticate(
+        credentials, cookie_name=COOKIE_NAME, cookie_key=settings().cookie_key, cookie_expiry_days=7,
+        auto_hash=False, login_sleep_time=0,
+    )
+
+
+def current_user() -> CurrentUser | None:
+    """The signed-in user read fresh from the database on every run (roles, unit, active)."""
+    if not st.session_state.get("authentication_status"):
+        return None
+    username = st.session_state.get("username")
+    if not username:
+        return None
+    with session() as s:
+        return auth.load_current_user(s, username)
+
+
+def require_page(page_key: str) -> CurrentUser:
+    """Every page calls this first: hiding a page from the menu is not protection."""
+    user = current_user()
+    if user is None:
+        st.error(tr("guard.disabled") if st.session_state.get("authentication_status") else tr("guard.denied"))
+        st.stop()
+    if not auth.may_open(user, page_key):
+        st.error(tr("guard.denied"))
+        st.stop()
+    st.title(page_title(page_key))
+    return user
+
+
+def show_error(exc: DomainError) -> None:
+    st.error(exc.message(lang()))
+
+
+def counters(items: list[tuple[str, int]], per_row: int = 4) -> None:
+    for start in range(0, len(items), per_row):
+        cols = st.columns(per_row)
+        for col, (key, value) in zip(cols, items[start:start + per_row]):
+            col.metric(tr(key), f"{value:,}", border=True)
+
+
+def demo_banner() -> None:
+    st.warning(tr("demo.banner"), icon=":material/science:")
+
+
+def case_table(frame, columns: list[str]) -> None:
+    """Render ledger rows (core.ledger.list_cases) with labels in the user's language."""
+    from core.models import CaseStatus, Channel, Rating
+    if frame.empty:
+        st.info(tr("ledger.empty"))
+        return
+    flags = frame.apply(lambda r: " ".join(tr(f"flag.{f}") for f, on in (
+        ("urgent", r["is_urgent"]), ("major", r["is_major"]), ("overdue", r["overdue"]),
+        ("supervised", r["on_supervision_register"])) if on), axis=1)
+    shown = frame.assign(
+        status=frame["status"].map(lambda v: lbl(v, CaseStatus)),
+        channel=frame["channel"].map(lambda v: lbl(v, Channel)),
+        rating=frame["rating"].map(lambda v: lbl(v, Rating) if isinstance(v, str) else ""),
+        category=frame["category_en"] if lang() == "en" else frame["category"],
+        reporter=frame["reporter_name"], phone=frame["reporter_phone"], flags=flags,
+    )
+    st.dataframe(
+        shown[columns].rename(columns={c: tr(f"col.{c}") for c in columns}),
+        hide_index=True, width="stretch",
+        column_config={tr("col.received_at"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                       tr("col.due_at"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+    )
