@@ -14,32 +14,33 @@ authenticator = ui.authenticator()
 if st.session_state.get("authentication_status"):
     authenticator.logout(button_name=ui.tr("logout"), location="sidebar", key="app_logout")
 
-login_area = st.empty()
-with login_area.container():
-    if not st.session_state.get("authentication_status"):
+# Title and banner sit in a placeholder that is emptied once signed in. The login form is drawn by
+# the authenticator outside it: on success that call also renders the cookie component, which
+# must stay on the page for the browser to store the cookie (emptying it loses the session).
+login_header = st.empty()
+if not st.session_state.get("authentication_status"):
+    with login_header.container():
         st.title(ui.tr("app.name"))
         st.caption(ui.tr("app.tagline"))
         if settings.is_demo:
             ui.demo_banner()
-    authenticator.login(
-        location="main", key="app_login",
-        fields={"Form name": ui.tr("login.title"), "Username": ui.tr("login.username"),
-                "Password": ui.tr("login.password"), "Login": ui.tr("login.submit")},
+authenticator.login(
+    location="main", key="app_login",
+    fields={"Form name": ui.tr("login.title"), "Username": ui.tr("login.username"),
+            "Password": ui.tr("login.password"), "Login": ui.tr("login.submit")},
+)
+if st.session_state.get("authentication_status") is False:
+    st.error(ui.tr("login.failed"))
+if not st.session_state.get("authentication_status") and settings.is_demo:
+    st.subheader(ui.tr("demo.accounts", password=demo.DEMO_PASSWORD))
+    with ui.session() as s:
+        accounts = demo.demo_account_rows(s)
+    st.dataframe(
+        pd.DataFrame([{ui.tr("demo.col.username"): a["username"], ui.tr("demo.col.name"): a["display_name"],
+                       ui.tr("demo.col.roles"): "、".join(ui.lbl(r) for r in a["roles"]),
+                       ui.tr("demo.col.unit"): a["unit"]} for a in accounts]),
+        hide_index=True, width="stretch",
     )
-    if st.session_state.get("authentication_status") is False:
-        st.error(ui.tr("login.failed"))
-    if not st.session_state.get("authentication_status") and settings.is_demo:
-        st.subheader(ui.tr("demo.accounts", password=demo.DEMO_PASSWORD))
-        with ui.session() as s:
-            accounts = demo.demo_account_rows(s)
-        st.dataframe(
-            pd.DataFrame([{ui.tr("demo.col.username"): a["username"], ui.tr("demo.col.name"): a["display_name"],
-                           ui.tr("demo.col.roles"): "、".join(ui.lbl(r) for r in a["roles"]),
-                           ui.tr("demo.col.unit"): a["unit"]} for a in accounts]),
-            hide_index=True, width="stretch",
-        )
-
-
 
 def signed_out() -> None:
     """Placeholder page while signed out: registering it keeps pages/ out of the menu."""
@@ -52,7 +53,7 @@ if user is None:
     st.navigation([st.Page(signed_out, title=ui.tr("login.title"), url_path="login")], position="hidden")
     st.stop()
 
-login_area.empty()
+login_header.empty()
 with st.sidebar:
     st.markdown(f"**{user.display_name}**")
     st.caption("、".join(ui.lbl(r) for r in sorted(user.roles)))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 
@@ -42,6 +43,11 @@ def is_working_day(day: date, overrides: Mapping[date, bool] | None = None) -> b
     guessing 'Monday–Friday' for an unknown year would set wrong deadlines silently."""
     if overrides and day in overrides:
         return overrides[day]
+    return _official_working_day(day)
+
+
+@lru_cache(maxsize=4096)
+def _official_working_day(day: date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError as exc:

@@ -336,7 +336,8 @@ class _CaseBuilder:
             village_id, township_id, village_name = county.liaison_village[liaison_id]
             channel = Channel.liaison_form
         reporter = person_name(rng)
-        content = rng.choice(templates).format(who=f"{village_name}村民{reporter}", place=village_name,
+        resident = "居民" if village_name.endswith("小区") else "村民"
+        content = rng.choice(templates).format(who=f"{village_name}{resident}{reporter}", place=village_name,
                                                reason=rng.choice(REASONS))
         if liaison_id is None and channel == Channel.liaison_form and county.liaisons_by_village.get(village_id):
             liaison_id = rng.choice(county.liaisons_by_village[village_id])
@@ -360,7 +361,7 @@ class _CaseBuilder:
         self._event(events, case, received_at, A.register, S.received, (registrar[0], registrar[1], reg_role),
                     {"channel": str(channel)})
         master = recent.get((village_id, cat_id))
-        if master is not None and rng.random() < 0.3 and received_at - master[1] < timedelta(days=30):
+        if master is not None and rng.random() < 0.02 and received_at - master[1] < timedelta(days=30):
             at = self._later(received_at, 0.2, 6)
             if at < self.now:
                 case["master_case_id"] = master[0]

@@ -187,6 +187,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "ledger.category": ("诉求类别", "Category"),
     "ledger.search": ("搜索（编号或内容）", "Search (code or text)"),
     "ledger.only_overdue": ("只看超期", "Overdue only"),
+    "ledger.all": ("全部", "All"),
     "ledger.count": ("共 {n} 件", "{n} cases"),
     "ledger.page": ("页码", "Page"),
     "ledger.empty": ("没有符合条件的事项。", "No cases match."),

@@ -140,10 +140,8 @@ def case_table(frame, columns: list[str]) -> None:
         rating=frame["rating"].map(lambda v: lbl(v, Rating) if isinstance(v, str) else ""),
         category=frame["category_en"] if lang() == "en" else frame["category"],
         reporter=frame["reporter_name"], phone=frame["reporter_phone"], flags=flags,
+        received_at=frame["received_at"].dt.strftime("%Y-%m-%d %H:%M"),
+        due_at=frame["due_at"].dt.strftime("%Y-%m-%d %H:%M").fillna(""),
     )
-    st.dataframe(
-        shown[columns].rename(columns={c: tr(f"col.{c}") for c in columns}),
-        hide_index=True, width="stretch",
-        column_config={tr("col.received_at"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                       tr("col.due_at"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
-    )
+    st.dataframe(shown[columns].rename(columns={c: tr(f"col.{c}") for c in columns}), hide_index=True,
+                 width="stretch", column_config={tr("col.title"): st.column_config.TextColumn(width="large")})

@@ -20,12 +20,13 @@ with ui.session() as s:
 with st.expander(ui.tr("ledger.filters"), expanded=True):
     c1, c2, c3 = st.columns(3)
     statuses = c1.multiselect(ui.tr("ledger.status"), options=[m.value for m in CaseStatus],
-                              format_func=lambda v: ui.lbl(v, CaseStatus), key="ledger_status")
+                              format_func=lambda v: ui.lbl(v, CaseStatus), placeholder=ui.tr("ledger.all"),
+                              key="ledger_status")
     township = c2.selectbox(ui.tr("ledger.township"), options=[None] + [t.id for t in townships],
-                            format_func=lambda v: "—" if v is None else next(t.name for t in townships if t.id == v),
+                            format_func=lambda v: ui.tr("ledger.all") if v is None else next(t.name for t in townships if t.id == v),
                             key="ledger_township")
     category = c3.selectbox(ui.tr("ledger.category"), options=[None] + [c.id for c in categories],
-                            format_func=lambda v: "—" if v is None else next(
+                            format_func=lambda v: ui.tr("ledger.all") if v is None else next(
                                 (c.name_en if ui.lang() == "en" else c.name_zh) for c in categories if c.id == v),
                             key="ledger_category")
     c4, c5 = st.columns([2, 1])
@@ -40,10 +41,10 @@ with ui.session() as s:
     total, rows = ledger.list_cases(s, user=user, filters=filters, now=now, page=page, page_size=page_size)
 pages = max(1, math.ceil(total / page_size))
 st.markdown(ui.tr("ledger.count", n=f"{total:,}"))
-columns = ["tracking_code", "received_at", "channel", "title", "township", "village", "category", "unit",
-           "status", "due_at", "flags", "rating"]
+columns = ["tracking_code", "received_at", "title", "township", "category", "unit", "status", "due_at", "flags",
+           "channel", "village", "rating"]
 if sees_personal_data(user):
-    columns[4:4] = ["reporter", "phone"]
+    columns[3:3] = ["reporter", "phone"]
 ui.case_table(rows, columns)
 st.number_input(ui.tr("ledger.page"), min_value=1, max_value=pages, step=1, key="ledger_page",
                 help=f"1–{pages}")

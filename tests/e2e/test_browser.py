@@ -1,0 +1,126 @@
+"""Browser tests in headless Debian Chromium against `streamlit run app.py` on a fresh, empty
+database: first start fills the demo county, a demo account signs in, the cookie survives a
+reload, the English switch works, a deep link to another role's page is refused.
+Screenshots go to MQT_SCREENSHOT_DIR (default tests/e2e/artifacts/, gitignored); the README's
+pictures are refreshed with MQT_SCREENSHOT_DIR=tests/e2e/screenshots."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian chromium is not installed (apt-get install chromium); .ci/run installs it",
+                allow_module_level=True)
+playwright = pytest.importorskip("playwright.sync_api")
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+SHOTS = ROOT / os.environ.get("MQT_SCREENSHOT_DIR", "tests/e2e/artifacts")
+TIMEOUT_MS = 60_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from tests.conftest import new_database_url
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MQT_")}
+    env["DATABASE_URL"] = new_database_url(tmp_path_factory.mktemp("e2e"))
+    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail(f"streamlit did not become healthy; see {log.name}")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(1200)  # let charts and tables finish drawing
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, url: str, username: str) -> None:
+    page.goto(url)
+    page.get_by_role("button", name="登录").wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(2000)  # the cookie component's first answer reruns the page and resets the form
+    page.get_by_role("textbox", name="用户名").fill(username)
+    page.get_by_role("textbox", name="密码").fill("demo1234")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("heading", name="工作台").first.wait_for(timeout=TIMEOUT_MS)
+
+
+def test_first_start_shows_login_with_demo_accounts(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    started = time.monotonic()
+    page.goto(server)
+    page.get_by_role("button", name="登录").wait_for(timeout=TIMEOUT_MS)
+    assert time.monotonic() - started < 60
+    assert page.get_by_text("演示数据").first.is_visible()
+    assert page.get_by_text("演示账户").first.is_visible()
+    shot(page, "login")
+    page.close()
+
+
+def test_clerk_signs_in_sees_home_survives_reload_and_switches_to_english(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, server, "clerk")
+    assert page.get_by_text("待拟办").first.is_visible()
+    shot(page, "home_clerk")
+    page.reload()
+    page.get_by_role("heading", name="工作台").first.wait_for(timeout=TIMEOUT_MS)  # the cookie kept the session
+    page.get_by_text("English").first.click()
+    page.get_by_role("heading", name="My desk").first.wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("中文").first.click()
+    page.get_by_role("heading", name="工作台").first.wait_for(timeout=TIMEOUT_MS)
+    page.goto(f"{server}/ledger")
+    page.get_by_role("heading", name="民情台账").first.wait_for(timeout=TIMEOUT_MS)
+    shot(page, "ledger_clerk")
+    page.close()
+
+
+def test_deep_link_to_another_roles_page_lands_on_home(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, server, "leader")
+    shot(page, "home_leader")
+    page.goto(f"{server}/users")
+    page.get_by_role("heading", name="工作台").first.wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_role("heading", name="用户与角色").count() == 0
+    page.close()

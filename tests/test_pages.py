@@ -1,0 +1,134 @@
+"""AppTest: every page renders for every role that may open it, a role cannot reach another
+role's page (neither through the menu nor by running the file), and sign-in works."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import auth, labels
+from core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from core.models import Role
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+# one demo account per role, each holding only that role
+ACCOUNT_BY_ROLE = {next(iter(a.roles)): a.username for a in DEMO_ACCOUNTS if len(a.roles) == 1}
+
+
+@pytest.fixture(autouse=True)
+def demo_database(demo_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.delenv("MQT_MODE", raising=False)
+
+
+def signed_in(path: str, username: str, lang: str = "zh") -> AppTest:
+    at = AppTest.from_file(path, default_timeout=60)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = username
+    at.session_state["name"] = username
+    at.session_state["app_lang"] = lang
+    return at
+
+
+def titles(at: AppTest) -> list[str]:
+    return [t.value for t in at.title]
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+CELLS = [(role, page) for role in Role for page in auth.PAGES if role in page.roles]
+
+
+@pytest.mark.parametrize("role,page", CELLS, ids=[f"{r.value}-{p.key}" for r, p in CELLS])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_renders_for_every_role(role, page, lang):
+    at = signed_in(APP, ACCOUNT_BY_ROLE[role], lang)
+    at.run()
+    at.switch_page(page.path).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert labels.page_title(page.key, lang) in titles(at)
+    assert errors(at) == []
+
+
+DENIED = [(role, page) for role in Role for page in auth.PAGES if role not in page.roles]
+
+
+@pytest.mark.parametrize("role,page", DENIED, ids=[f"{r.value}-{p.key}" for r, p in DENIED])
+def test_role_cannot_reach_another_roles_page(role, page):
+    at = signed_in(APP, ACCOUNT_BY_ROLE[role])
+    at.run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(page.path)  # the role's navigation does not register the page at all
+    direct = signed_in(str(ROOT / page.path), ACCOUNT_BY_ROLE[role])
+    direct.run()
+    assert labels.t("guard.denied") in errors(direct)  # and the page refuses when run anyway
+    assert labels.page_title(page.key) not in titles(direct)
+    assert not direct.dataframe
+
+
+def test_signed_out_page_shows_login_and_demo_accounts():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert labels.t("demo.banner") in [w.value for w in at.warning]
+    usernames = set(at.dataframe[0].value[labels.t("demo.col.username")])
+    assert {"admin", "clerk", "leader", "liaison", "unit_health", "supervisor"} <= usernames
+    assert labels.page_title("home") not in titles(at)
+
+
+def login(at: AppTest, username: str, password: str) -> AppTest:
+    fields = {t.label: t for t in at.text_input}
+    fields[labels.t("login.username")].input(username)
+    fields[labels.t("login.password")].input(password)
+    next(b for b in at.button if b.label == labels.t("login.submit")).click()
+    at.run()
+    return at.run()
+
+
+def test_login_with_demo_account_lands_on_home():
+    at = login(AppTest.from_file(APP, default_timeout=60).run(), "clerk", DEMO_PASSWORD)
+    assert not at.exception
+    assert at.session_state["authentication_status"] is True
+    assert labels.page_title("home") in titles(at)
+    assert labels.t("counter.to_draft") in [m.label for m in at.metric]
+
+
+def test_wrong_password_is_refused_with_a_message():
+    at = login(AppTest.from_file(APP, default_timeout=60).run(), "clerk", "not-the-password")
+    assert at.session_state["authentication_status"] is False
+    assert labels.t("login.failed") in errors(at)
+    assert labels.page_title("home") not in titles(at)
+
+
+def test_unknown_or_disabled_user_session_is_not_trusted():
+    at = signed_in(APP, "ghost")
+    at.run()
+    assert labels.t("guard.disabled") in errors(at)
+    assert labels.page_title("home") not in titles(at)
+
+
+def test_ledger_masks_personal_data_for_leaders():
+    leader = signed_in(str(ROOT / "pages/ledger.py"), "leader").run()
+    clerk = signed_in(str(ROOT / "pages/ledger.py"), "clerk").run()
+    assert labels.t("col.phone") not in leader.dataframe[0].value.columns
+    phones = clerk.dataframe[0].value[labels.t("col.phone")]
+    assert phones.str.fullmatch(r"170\d{8}").all()
+
+
+def test_unit_handler_ledger_shows_only_their_unit():
+    at = signed_in(str(ROOT / "pages/ledger.py"), "unit_health").run()
+    units = set(at.dataframe[0].value[labels.t("col.unit")])
+    assert units == {"县卫生健康局"}
+
+
+def test_admin_create_user_rejection_keeps_what_was_typed():
+    at = signed_in(str(ROOT / "pages/users.py"), "admin").run()
+    at.text_input(key="users_new_username").input("new_clerk")
+    at.text_input(key="users_new_name").input("新值班员")
+    at.text_input(key="users_new_password").input("short")
+    at.multiselect(key="users_new_roles").select("clerk")
+    at.button[0].click().run()
+    assert labels.t("error.password_short", n=8) in errors(at)
+    assert at.text_input(key="users_new_username").value == "new_clerk"
+    assert at.text_input(key="users_new_name").value == "新值班员"
