@@ -28,7 +28,9 @@ COUNTY_NAME = "青岚县"
 CHUNK = 5_000
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建国建华志强文辉海燕春梅德明国庆福贵金花宝珍永红晓东春生秋菊冬梅树林长青小龙家豪子涵雨桐思远振华"
+GIVEN_NAMES = ("伟 芳 敏 静 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 霞 平 刚 秀英 秀兰 桂英 建国 建华 志强 文辉 海燕 春梅 德明 "
+               "国庆 福贵 金花 宝珍 永红 晓东 春生 秋菊 冬梅 树林 长青 小龙 家豪 子涵 雨桐 思远 振华 玉兰 红梅 建军 国强 "
+               "淑芬 桂兰 德胜 学文 光明 晓燕 丽华 海涛 志刚 永福 凤英 秀珍 玉梅 成林 俊杰 欣怡 浩然 佳怡 文军 兴旺").split()
 TOWNSHIPS = [("城关镇", UnitKind.township), ("青石镇", UnitKind.township), ("河西乡", UnitKind.township),
              ("桃源镇", UnitKind.township), ("白沙乡", UnitKind.township), ("龙潭镇", UnitKind.township),
              ("东城社区", UnitKind.community), ("南门社区", UnitKind.community)]
@@ -142,8 +144,7 @@ class County:
 
 
 def person_name(rng: random.Random) -> str:
-    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
-    return rng.choice(SURNAMES) + given
+    return rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES)
 
 
 def phone_number(rng: random.Random) -> str:

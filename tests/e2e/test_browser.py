@@ -93,8 +93,8 @@ def test_first_start_shows_login_with_demo_accounts(server, browser):
     page.goto(server)
     page.get_by_role("button", name="登录").wait_for(timeout=TIMEOUT_MS)
     assert time.monotonic() - started < 60
-    assert page.get_by_text("演示数据").first.is_visible()
-    assert page.get_by_text("演示账户").first.is_visible()
+    page.get_by_text("演示数据").first.wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("演示账户").first.wait_for(timeout=TIMEOUT_MS)
     shot(page, "login")
     page.close()
 
@@ -102,7 +102,7 @@ def test_first_start_shows_login_with_demo_accounts(server, browser):
 def test_clerk_signs_in_sees_home_survives_reload_and_switches_to_english(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in(page, server, "clerk")
-    assert page.get_by_text("待拟办").first.is_visible()
+    page.get_by_text("待拟办").first.wait_for(timeout=TIMEOUT_MS)
     shot(page, "home_clerk")
     page.reload()
     page.get_by_role("heading", name="工作台").first.wait_for(timeout=TIMEOUT_MS)  # the cookie kept the session
