@@ -1,8 +1,8 @@
 """Working days on China's official calendar (make-up working days included) and due dates by tier.
 
 Pure functions: `now`/`start` are always parameters. A year the calendar package does not know
-raises CalendarUnknownError unless the caller passes overrides for those dates (the admin-editable
-override table arrives with the workflow engine)."""
+raises CalendarUnknownError unless the caller passes overrides for those dates (core.limits reads
+the admin-editable override table and the admin's time limits)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import chinese_calendar
 
+from core.errors import DomainError
 from core.models import Tier
 
 END_OF_DAY = time(23, 59, 59)
@@ -29,13 +30,10 @@ WORKING_DAYS_BY_TIER: dict[Tier, int] = {
 RECEPTION_CALENDAR_DAYS = {False: 7, True: 14}
 
 
-class CalendarUnknownError(ValueError):
+class CalendarUnknownError(DomainError):
     def __init__(self, day: date) -> None:
         self.day = day
-        super().__init__(
-            f"The official holiday calendar does not cover {day.year} yet ({day.isoformat()}): "
-            "update chinesecalendar or enter that year's working days as overrides."
-        )
+        super().__init__("error.calendar_unknown", year=day.year, day=day.isoformat())
 
 
 def is_working_day(day: date, overrides: Mapping[date, bool] | None = None) -> bool:
@@ -75,14 +73,15 @@ def add_working_days(start: date, n: int, overrides: Mapping[date, bool] | None 
 
 
 def due_at(*, tier: Tier, start: datetime, major: bool = False, from_reception: bool = False,
-           overrides: Mapping[date, bool] | None = None) -> datetime:
+           working_days: int | None = None, overrides: Mapping[date, bool] | None = None) -> datetime:
     """Deadline for a case dispatched at `start`: end of the due day, local time. Why: a deadline
     always falls on a working day — same-day handling ordered on a Sunday is due Monday, and a
     reception case whose week ends on a rest day is due on the next working day."""
     if from_reception and tier not in (Tier.on_spot, Tier.direct):
         due_day = working_day_on_or_after(start.date() + timedelta(days=RECEPTION_CALENDAR_DAYS[major]), overrides)
     else:
-        due_day = add_working_days(start.date(), WORKING_DAYS_BY_TIER[Tier(tier)], overrides)
+        limit = WORKING_DAYS_BY_TIER[Tier(tier)] if working_days is None else working_days
+        due_day = add_working_days(start.date(), limit, overrides)
     return datetime.combine(due_day, END_OF_DAY)
 
 

@@ -18,10 +18,11 @@ from sqlmodel import Session, select
 
 from core import auth, deadlines
 from core.db import session_scope
-from core.models import (Case, CaseAction as A, CaseEvent, CaseStatus as S, Category, Channel, Household,
-                         HouseholdCategory, HouseholdTag, Leader, Liaison, LiaisonSource, Priority, Rating,
-                         ReceptionKind, ReceptionRule, ReceptionRuleLeader, Recurrence, Role, Tier, Unit,
-                         UnitKind, User, Visit)
+from core.models import (Case, CaseAction as A, CaseEvent, CaseStatus as S, Category, Channel, Extension,
+                         ExtensionStatus, HandlingReport, Household, HouseholdCategory, HouseholdTag, Leader, Liaison,
+                         LiaisonSource, Priority, Rating, ReceptionKind, ReceptionRule, ReceptionRuleLeader,
+                         Recurrence, ReturnReason, Role, Tier, Truthfulness, Unit, UnitKind, User, Visit)
+from core.services import tracking_code
 
 DEMO_PASSWORD = "demo1234"
 COUNTY_NAME = "青岚县"
@@ -320,12 +321,17 @@ class _CaseBuilder:
         self.category_weights = [c[4] for c in county.categories]
         self.channels = [c for c, _ in CHANNEL_WEIGHTS]
         self.channel_weights = [w for _, w in CHANNEL_WEIGHTS]
+        self.department_ids = [county.unit_by_code[code] for _name, code in DEPARTMENTS]
+        self.reports: list[dict] = []
+        self.extensions: list[dict] = []
 
     def _later(self, at: datetime, low_hours: float, high_hours: float) -> datetime:
         return at + timedelta(hours=self.rng.uniform(low_hours, high_hours))
 
     def build(self, received_at: datetime, recent: dict) -> tuple[dict, list[dict]]:
-        """`recent`: (village, category) → the last case there, a candidate master for a duplicate."""
+        """`recent`: (village, category) → the last case there, a candidate master for a duplicate.
+        Handling reports and extensions of the case are left in self.reports / self.extensions."""
+        self.reports, self.extensions = [], []
         rng, county = self.rng, self.county
         village_id, township_id, village_name = rng.choice(county.villages)
         cat_id, cat_code, unit_id, tier, _w, templates = rng.choices(county.categories, self.category_weights)[0]
@@ -355,6 +361,8 @@ class _CaseBuilder:
                     drafted_at=None, dispatched_at=None, accepted_at=None, reported_at=None, approved_at=None,
                     fed_back_at=None, rated_at=None, followed_up_at=None, closed_at=None, due_at=None,
                     first_rating=None, rating=None, return_count=0, consecutive_returns=0, imported=False,
+                    misroute_count=0, circular_due=False, follow_up_note=None, responsible_signoff=None,
+                    leader_signoff=None,
                     created_by_id=None, version=1)
         events: list[dict] = []
         registrar = county.liaison_user.get(liaison_id, (None, "联络员", "liaison")) if liaison_id else self.clerk
@@ -403,10 +411,12 @@ class _CaseBuilder:
             if step(0.1, 1) is None:
                 return
             case.update(tier=Tier.on_spot, handling_opinion="接访领导现场答复，群众表示理解。",
-                        result_summary="现场答复，依据政策作出解释。", closed_at=at, rated_at=at,
-                        rating=Rating.satisfied, first_rating=Rating.satisfied, followed_up_at=at)
+                        result_summary="现场答复，依据政策作出解释。", closed_at=at, followed_up_at=at,
+                        follow_up_note="当场征询群众意见，群众表示理解。", responsible_signoff=person_name(rng),
+                        leader_signoff=leader[1])
             self._event(events, case, at, A.answer_on_spot, S.closed, leader,
-                        {"answer": "现场答复，群众满意", "rating": "satisfied"})
+                        {"answer": case["result_summary"], "follow_up": case["follow_up_note"],
+                         "signed_by": [case["responsible_signoff"], leader[1]]})
             return
         if stuck and rng.random() < 0.1 or step(0.3, 40) is None:
             return
@@ -435,16 +445,39 @@ class _CaseBuilder:
         if stuck and rng.random() < 0.3 or step(0.5, 30) is None:
             self._maybe_supervise(case, events, supervisor)
             return
+        if rng.random() < 0.03:  # misrouted: the unit declines, the center re-drafts and re-orders
+            case.update(misroute_count=1, unit_id=None, due_at=None)
+            self._event(events, case, at, A.decline, S.drafted, unit_actor,
+                        {"reason": "不属于本单位职责范围", "unit_id": unit_id})
+            unit_id = rng.choice(self.department_ids)
+            unit_actor = (*self.county.unit_user.get(unit_id, (None, "承办单位经办人")), "unit_handler")
+            if step(0.5, 8) is None:
+                return
+            case["unit_id"] = unit_id
+            self._event(events, case, at, A.draft, S.drafted, clerk, {"unit_id": unit_id, "redraft": True})
+            if step(0.5, 8) is None:
+                return
+            case["due_at"] = deadlines.due_at(tier=actual_tier, start=at, major=case["is_major"],
+                                              from_reception=case["channel"] == Channel.reception)
+            self._event(events, case, at, A.order, S.dispatched, leader,
+                        {"unit_id": unit_id, "due_at": case["due_at"].isoformat(timespec="minutes")})
+            if step(0.5, 30) is None:
+                return
         case["accepted_at"] = at
         self._event(events, case, at, A.accept, S.in_progress, unit_actor, {})
         if rng.random() < 0.05:
             new_due = datetime.combine(deadlines.add_working_days(case["due_at"].date(), 5), deadlines.END_OF_DAY)
             if step(1, 20) is None:
                 return
+            extension = dict(requested_at=at, requested_by_id=unit_actor[0], old_due_at=case["due_at"],
+                             requested_due_at=new_due, reason="需协调多个部门现场核查", status=ExtensionStatus.pending,
+                             decided_at=None, decided_by_id=None)
+            self.extensions.append(extension)
             self._event(events, case, at, A.request_extension, S.in_progress, unit_actor,
-                        {"reason": "需协调多个部门现场核查", "requested_due_at": new_due.isoformat(timespec="minutes")})
+                        {"reason": extension["reason"], "requested_due_at": new_due.isoformat(timespec="minutes")})
             if step(1, 10) is None:
                 return
+            extension.update(status=ExtensionStatus.approved, decided_at=at, decided_by_id=supervisor[0])
             case["due_at"] = new_due
             self._event(events, case, at, A.approve_extension, S.in_progress, supervisor,
                         {"due_at": new_due.isoformat(timespec="minutes")})
@@ -456,32 +489,48 @@ class _CaseBuilder:
                     return
             elif step(4, 60) is None:
                 return
-            case.update(reported_at=at, result_summary=rng.choice([
-                "经现场核实，情况属实，已协调解决。", "已组织人员维修完毕，群众已确认。",
-                "经调查部分属实，已按政策办理并告知当事人。", "已纳入年度计划，近期先行采取临时措施。"]))
+            result = rng.choice(["经现场核实，情况属实，已协调解决。", "已组织人员维修完毕，群众已确认。",
+                                 "经调查部分属实，已按政策办理并告知当事人。", "已纳入年度计划，近期先行采取临时措施。"])
+            report = dict(unit_id=unit_id, round=len(self.reports) + 1,
+                          truthful=rng.choice([Truthfulness.true, Truthfulness.true, Truthfulness.partly,
+                                               Truthfulness.false]),
+                          cause=rng.choice(["设施老化失修", "政策落实不到位", "部门之间衔接不畅", "群众对政策不了解"]),
+                          measures=result, result=result, liaison_opinion=rng.choice(["同意", "情况属实，建议尽快办结"]),
+                          responsible_person=person_name(rng), submitted_by_id=unit_actor[0], submitted_at=at,
+                          approved=None, return_reason=None, review_note=None, reviewed_by_id=None, reviewed_at=None)
+            self.reports.append(report)
+            case.update(reported_at=at, result_summary=result, responsible_signoff=report["responsible_person"])
             self._event(events, case, at, A.report, S.reported, unit_actor,
-                        {"truthful": rng.choice(["属实", "部分属实", "不属实"]), "measures": case["result_summary"],
-                         "signed_by": unit_actor[1]})
+                        {key: str(report[key]) for key in ("truthful", "cause", "measures", "result",
+                                                          "liaison_opinion", "responsible_person")}
+                        | {"round": report["round"]})
             if step(2, 30) is None:
                 return
             if round_no < 2 and rng.random() < 0.12:
                 case["return_count"] += 1
                 case["consecutive_returns"] += 1
+                reason = rng.choice([ReturnReason.incomplete, ReturnReason.evasive])
+                report.update(approved=False, return_reason=reason, reviewed_by_id=supervisor[0], reviewed_at=at,
+                              review_note="请补充完善后重新报结")
                 self._event(events, case, at, A.return_for_redo, S.returned, supervisor,
-                            {"reason": rng.choice(["办理报告要素不全", "答复未回应群众诉求"])})
+                            {"reason": str(reason), "note": report["review_note"],
+                             "consecutive_returns": case["consecutive_returns"], "circular_due": False})
                 continue
+            report.update(approved=True, reviewed_by_id=supervisor[0], reviewed_at=at)
             case.update(approved_at=at, consecutive_returns=0)
             self._event(events, case, at, A.approve, S.approved, supervisor, {})
             if step(1, 24) is None:
                 return
             case["fed_back_at"] = at
-            self._event(events, case, at, A.feedback, S.fed_back, clerk, {"via": "联络员转告"})
+            self._event(events, case, at, A.feedback, S.fed_back, clerk,
+                        {"channel": "via_liaison", "text": "办理结果已告知联络员，由联络员转告群众。"})
             if step(4, 72) is None:
                 return
             rating = rng.choices(list(Rating), [70, 20, 10])[0]
             case.update(rating=rating, rated_at=at, first_rating=case["first_rating"] or rating)
             if rating == Rating.dissatisfied and round_no < 2:
                 case["return_count"] += 1
+                case["consecutive_returns"] += 1
                 self._event(events, case, at, A.rate, S.returned,
                             (*self.county.liaison_user.get(case["liaison_id"], (None, "联络员")), "liaison"),
                             {"rating": str(rating), "second_handling": True})
@@ -494,14 +543,13 @@ class _CaseBuilder:
             return
         if case["status"] != S.fed_back or step(12, 120) is None:
             return
-        case["followed_up_at"] = at
-        self._event(events, case, at, A.follow_up, S.fed_back, clerk,
-                    {"sheet": "回访单", "note": "电话回访，群众确认问题已解决。"})
+        case.update(followed_up_at=at, follow_up_note="电话回访，群众确认问题已解决。")
+        self._event(events, case, at, A.follow_up, S.fed_back, clerk, {"note": case["follow_up_note"]})
         if step(1, 48) is None:
             return
-        case["closed_at"] = at
+        case.update(closed_at=at, leader_signoff=leader[1])
         self._event(events, case, at, A.close, S.closed, leader,
-                    {"opinion": case["result_summary"], "signed_by": [unit_actor[1], leader[1]]})
+                    {"opinion": case["result_summary"], "signed_by": [case["responsible_signoff"], leader[1]]})
 
     def _maybe_supervise(self, case: dict, events: list[dict], supervisor: tuple) -> None:
         due = case["due_at"]
@@ -510,7 +558,7 @@ class _CaseBuilder:
             if at > events[-1]["at"]:
                 case["on_supervision_register"] = True
                 self._event(events, case, at, A.supervise, case["status"], supervisor,
-                            {"notice": "已超过办理时限，请立即办理并说明原因。"})
+                            {"note": "已超过办理时限，请立即办理并说明原因。", "automatic": False})
 
 
 def received_times(rng: random.Random, n: int, now: datetime, days: int = 182) -> list[datetime]:
@@ -534,32 +582,32 @@ def generate_cases(engine: Engine, county: County, *, n: int, rng: random.Random
     case_table, event_table = Case.__table__, CaseEvent.__table__
     with engine.connect() as conn:
         max_id = conn.execute(sa.select(sa.func.max(case_table.c.id))).scalar() or 0
-        seq_by_year: dict[int, int] = {}
-        for code in conn.execute(sa.select(case_table.c.tracking_code)).scalars():
-            year, seq = int(code[3:7]), int(code[8:])
-            seq_by_year[year] = max(seq_by_year.get(year, 0), seq)
     recent: dict = {}
     written_events = 0
     next_id = max_id + 1
     times = received_times(rng, n, now)
     for chunk_start in range(0, n, CHUNK):
-        case_rows, event_rows = [], []
+        case_rows, event_rows, report_rows, extension_rows = [], [], [], []
         for received_at in times[chunk_start:chunk_start + CHUNK]:
             case, events = builder.build(received_at, recent)
-            year = received_at.year
-            seq_by_year[year] = seq_by_year.get(year, 0) + 1
             case["id"] = next_id
-            case["tracking_code"] = f"MQ-{year}-{seq_by_year[year]:06d}"
+            case["tracking_code"] = tracking_code(received_at.year, next_id)
             if case["status"] != S.merged:
                 recent[(case["village_id"], case["category_id"])] = (next_id, received_at, case["tracking_code"])
-            for event in events:
-                event["case_id"] = next_id
+            for row in (*events, *builder.reports, *builder.extensions):
+                row["case_id"] = next_id
+            report_rows.extend(builder.reports)
+            extension_rows.extend(builder.extensions)
             case_rows.append(case)
             event_rows.extend(events)
             next_id += 1
         with engine.begin() as conn:
             conn.execute(case_table.insert(), case_rows)
             conn.execute(event_table.insert(), event_rows)
+            if report_rows:
+                conn.execute(HandlingReport.__table__.insert(), report_rows)
+            if extension_rows:
+                conn.execute(Extension.__table__.insert(), extension_rows)
         written_events += len(event_rows)
         if progress:
             progress(min(chunk_start + CHUNK, n))

@@ -9,7 +9,20 @@ class DomainError(Exception):
         self.key = key
         self.field = field
         self.values = values
-        super().__init__(t(key, "en", **values))
+        super().__init__(self.message("en"))
 
     def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return t(self.key, lang, **self.values)
+        return t(self.key, lang, **{name: _render(name, value, lang) for name, value in self.values.items()})
+
+
+def _render(name: str, value: object, lang: str) -> object:
+    """Field names, actions and stages inside a message are shown in the user's language."""
+    from core.labels import label
+    from core.models import CaseAction, CaseStatus
+    if name == "fields":
+        return ("、" if lang == "zh" else ", ").join(t(f"field.{field}", lang) for field in value)
+    if name == "action":
+        return label(value, lang, CaseAction)
+    if name == "status":
+        return label(value, lang, CaseStatus)
+    return value

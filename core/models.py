@@ -78,6 +78,35 @@ class Rating(StrEnum):
     dissatisfied = "dissatisfied"
 
 
+class Truthfulness(StrEnum):
+    """是否属实, stated in every handling report."""
+
+    true = "true"
+    partly = "partly"
+    false = "false"
+
+
+class ReturnReason(StrEnum):
+    """S2 §四.4: the three grounds on which the supervision office returns a report for redo."""
+
+    incomplete = "incomplete"
+    evasive = "evasive"
+    dissatisfied = "dissatisfied"
+
+
+class FeedbackChannel(StrEnum):
+    phone = "phone"
+    written = "written"
+    in_person = "in_person"
+    via_liaison = "via_liaison"
+
+
+class ExtensionStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
 class CaseAction(StrEnum):
     """Codes written to the event log; the workflow table says which are allowed when."""
 
@@ -281,6 +310,11 @@ class Case(SQLModel, table=True):
     rating: Rating | None = Field(default=None, sa_type=_enum(Rating))
     return_count: int = 0
     consecutive_returns: int = 0
+    misroute_count: int = 0
+    circular_due: bool = False
+    follow_up_note: str | None = Field(default=None, sa_type=sa.Text)
+    responsible_signoff: str | None = Field(default=None, max_length=40)
+    leader_signoff: str | None = Field(default=None, max_length=40)
     imported: bool = False
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     version: int = 1
@@ -377,3 +411,79 @@ class Visit(SQLModel, table=True):
     visited_on: date = Field(index=True)
     notes: str = Field(default="", sa_type=sa.Text)
     case_id: int | None = Field(default=None, foreign_key="case.id")
+
+
+class HandlingReport(SQLModel, table=True):
+    """办理报告 (买单): one per handling round, reviewed by the supervision office."""
+
+    __tablename__ = "handling_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    round: int = 1
+    truthful: Truthfulness = Field(sa_type=_enum(Truthfulness))
+    cause: str = Field(sa_type=sa.Text)
+    measures: str = Field(sa_type=sa.Text)
+    result: str = Field(sa_type=sa.Text)
+    liaison_opinion: str = Field(sa_type=sa.Text)
+    responsible_person: str = Field(max_length=40)
+    submitted_by_id: int | None = Field(default=None, foreign_key="user.id")
+    submitted_at: NaiveDatetime
+    approved: bool | None = None
+    return_reason: ReturnReason | None = Field(default=None, sa_type=_enum(ReturnReason))
+    review_note: str | None = Field(default=None, sa_type=sa.Text)
+    reviewed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    reviewed_at: NaiveDatetime | None = None
+
+
+class Extension(SQLModel, table=True):
+    """延期: a unit's request for a new deadline, decided before the old one passes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    requested_at: NaiveDatetime
+    requested_by_id: int | None = Field(default=None, foreign_key="user.id")
+    old_due_at: NaiveDatetime
+    requested_due_at: NaiveDatetime
+    reason: str = Field(sa_type=sa.Text)
+    status: ExtensionStatus = Field(default=ExtensionStatus.pending, sa_type=_enum(ExtensionStatus))
+    decided_at: NaiveDatetime | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Circular(SQLModel, table=True):
+    """通报: public criticism of a unit, usually about one case (S2 §四.5)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    issued_at: NaiveDatetime
+    issued_by_id: int | None = Field(default=None, foreign_key="user.id")
+    reason: str = Field(sa_type=sa.Text)
+
+
+class TimeLimit(SQLModel, table=True):
+    """Admin-set time limit for a tier, for all categories (category_id NULL) or one category.
+    Working days after dispatch; reception cases keep their calendar-week rule."""
+
+    __tablename__ = "time_limit"
+    __table_args__ = (sa.UniqueConstraint("category_id", "tier", name="uq_time_limit_category_tier"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    category_id: int | None = Field(default=None, foreign_key="category.id")
+    tier: Tier = Field(sa_type=_enum(Tier))
+    working_days: int
+    updated_at: NaiveDatetime
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class CalendarOverride(SQLModel, table=True):
+    """An admin-entered working day or rest day, for years the official calendar does not know
+    yet or for a local decision; wins over the calendar package."""
+
+    __tablename__ = "calendar_override"
+
+    day: date = Field(primary_key=True)
+    is_working_day: bool
+    note: str = Field(default="", max_length=120)
