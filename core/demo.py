@@ -370,7 +370,7 @@ class _CaseBuilder:
         self._event(events, case, received_at, A.register, S.received, (registrar[0], registrar[1], reg_role),
                     {"channel": str(channel)})
         master = recent.get((village_id, cat_id))
-        if master is not None and rng.random() < 0.02 and received_at - master[1] < timedelta(days=30):
+        if master is not None and rng.random() < 0.04 and received_at - master[1] < timedelta(days=30):
             at = self._later(received_at, 0.2, 6)
             if at < self.now:
                 case["master_case_id"] = master[0]

@@ -67,6 +67,27 @@ ENUM_LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
         "basically_satisfied": ("基本满意", "Basically satisfied"),
         "dissatisfied": ("不满意", "Dissatisfied"),
     },
+    m.Truthfulness: {
+        "true": ("属实", "True"),
+        "partly": ("部分属实", "Partly true"),
+        "false": ("不属实", "Not true"),
+    },
+    m.ReturnReason: {
+        "incomplete": ("反馈格式不规范（要素不全、无负责人签字）", "Incomplete form (fields or sign-off missing)"),
+        "evasive": ("答非所问、避重就轻", "Answer misses the question"),
+        "dissatisfied": ("群众不满意", "Resident not satisfied"),
+    },
+    m.FeedbackChannel: {
+        "phone": ("电话反馈", "By phone"),
+        "written": ("书面反馈", "In writing"),
+        "in_person": ("当面反馈", "In person"),
+        "via_liaison": ("经联络员转告", "Through the liaison"),
+    },
+    m.ExtensionStatus: {
+        "pending": ("待审批", "Pending"),
+        "approved": ("已批准", "Approved"),
+        "rejected": ("未批准", "Rejected"),
+    },
     m.CaseAction: {
         "register": ("登记", "Register"),
         "draft": ("拟办", "Draft"),

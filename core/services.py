@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from core import limits, workflow
+from core import deadlines, limits, workflow
 from core.auth import CurrentUser
 from core.errors import DomainError
 from core.models import (Case, CaseAction as A, CaseEvent, CaseStatus as S, Channel, Circular, Extension,
@@ -381,6 +381,10 @@ def request_extension(session: Session, *, case_id: int, actor: CurrentUser, now
         raise DomainError("error.extension_not_later", field="requested_due_at")
     if _pending_extension(session, case_id) is not None:
         raise DomainError("error.extension_pending")
+    # a deadline always ends a working day: a request for a rest day means the next working day
+    overrides = limits.calendar_overrides(session)
+    requested_due_at = datetime.combine(deadlines.working_day_on_or_after(requested_due_at.date(), overrides),
+                                        deadlines.END_OF_DAY)
     session.add(Extension(case_id=case_id, requested_at=now, requested_by_id=actor.id, old_due_at=case.due_at,
                           requested_due_at=requested_due_at, reason=_text(reason)))
     return step.commit_to(step.next(), {"reason": _text(reason),

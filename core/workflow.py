@@ -69,12 +69,14 @@ TABLE: dict[S, dict[A, Rule]] = {
     },
     S.approved: {
         A.feedback: _r(S.fed_back, CLERK, LEADER),
+        A.circulate: _r(SAME, SUPERVISOR),
     },
     S.fed_back: {
         # a 不满意 rating sends the case back for a second handling: see next_status
         A.rate: _r(SAME, LIAISON, CLERK),
         A.follow_up: _r(SAME, CLERK, SUPERVISOR, LEADER),
         A.close: _r(S.closed, CLERK, LEADER),
+        A.circulate: _r(SAME, SUPERVISOR),
     },
     S.closed: {
         A.reopen: _r(S.drafted, CLERK, SUPERVISOR, LEADER),
@@ -184,6 +186,8 @@ def replay(events: Iterable[tuple[str, str | None, str]]) -> S | None:
             continue
         if from_status != status:
             raise ValueError(f"event {action} starts from {from_status}, the case was {status}")
+        if rule_for(status, action) is None:
+            raise ValueError(f"event {action} is not allowed from {status}")
         rating = Rating.dissatisfied if (A(action) == A.rate and to_status == S.returned) else None
         expected = next_status(status, action, rating=rating)
         if expected != S(to_status):

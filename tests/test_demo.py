@@ -108,3 +108,30 @@ def test_demo_accounts_cover_every_role(demo_engine):
                       .where(Liaison.user_id == liaison.id)).one() > 0
         unit_user = s.exec(select(User).where(User.username == "unit_health")).one()
         assert s.exec(sa.select(Unit.name).where(Unit.id == unit_user.unit_id)).scalar() == "县卫生健康局"
+
+
+def test_demo_event_logs_replay_through_the_workflow_table(demo_engine):
+    """The demo county is generated outside the services for speed; every case's log must still
+    be a path the rule table allows, ending in the case's status."""
+    from core import workflow
+    with Session(demo_engine) as s:
+        status = dict(s.exec(select(Case.id, Case.status)).all())
+        logs: dict[int, list] = {}
+        for case_id, action, from_status, to_status in s.exec(
+                select(CaseEvent.case_id, CaseEvent.action, CaseEvent.from_status, CaseEvent.to_status)
+                .order_by(CaseEvent.case_id, CaseEvent.id)).all():
+            logs.setdefault(case_id, []).append((action, from_status, to_status))
+    assert set(logs) == set(status)
+    for case_id, log in logs.items():
+        assert workflow.replay(log) == status[case_id], case_id
+
+
+def test_closed_demo_cases_pass_the_three_no_closes(demo_engine):
+    from core import workflow
+    with Session(demo_engine) as s:
+        closed = s.exec(select(Case).where(Case.status == S.closed)).all()
+    assert closed
+    for case in closed:
+        assert workflow.close_missing(opinion=case.result_summary, follow_up=case.follow_up_note,
+                                      responsible_signoff=case.responsible_signoff,
+                                      leader_signoff=case.leader_signoff) == [], case.tracking_code
