@@ -54,6 +54,7 @@ if user is None:
     st.stop()
 
 login_header.empty()
+ui.sweep_overdue()
 with st.sidebar:
     st.markdown(f"**{user.display_name}**")
     st.caption("、".join(ui.lbl(r) for r in sorted(user.roles)))

@@ -34,6 +34,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("ledger", "pages/ledger.py", ":material/list_alt:", ALL_ROLES),
     PageSpec("network", "pages/network.py", ":material/account_tree:", STAFF_ROLES),
     PageSpec("users", "pages/users.py", ":material/manage_accounts:", frozenset({Role.admin})),
+    PageSpec("limits", "pages/limits.py", ":material/event_available:", frozenset({Role.admin})),
     PageSpec("account", "pages/account.py", ":material/person:", ALL_ROLES),
 )
 PAGES_BY_KEY = {page.key: page for page in PAGES}

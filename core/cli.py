@@ -1,5 +1,5 @@
-"""`python -m core.cli …`: init, demo, user management; later issues add import, export, kpi,
-reception and report commands. Every command honours DATABASE_URL and exits non-zero with a
+"""`python -m core.cli …`: init, demo, sweep, user management; later issues add import, export,
+kpi, reception and report commands. Every command honours DATABASE_URL and exits non-zero with a
 message on error."""
 from __future__ import annotations
 
@@ -45,6 +45,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"Demo county loaded in {elapsed:.1f} s: {stats['cases']:,} cases, {stats['events']:,} events, "
           f"{stats['villages']} villages, {stats['leaders']} leaders, {stats['accounts']} demo accounts "
           f"(password {demo.DEMO_PASSWORD}).")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from core import services
+    engine, _settings = _engine(args)
+    migrate(engine)
+    with session_scope(engine) as session:
+        added = services.sweep_overdue(session, now=local_now())
+    print(f"{added} overdue case(s) put on the supervision register.")
     return 0
 
 
@@ -104,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=20261121)
     p.add_argument("--today", help="YYYY-MM-DD the demo treats as today (default: today)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("sweep", help="put overdue cases on the supervision register (run from cron)")
+    p.set_defaults(func=cmd_sweep)
 
     user = sub.add_parser("user", help="accounts").add_subparsers(dest="user_command", required=True)
     p = user.add_parser("add", help="create an account")

@@ -58,6 +58,11 @@ def working_day_on_or_after(day: date, overrides: Mapping[date, bool] | None = N
     return day
 
 
+def last_official_year() -> int:
+    """The last year the installed chinesecalendar knows (its holiday table's newest date)."""
+    return max(day.year for day in chinese_calendar.holidays)
+
+
 def add_working_days(start: date, n: int, overrides: Mapping[date, bool] | None = None) -> date:
     """The n-th working day after `start` (start itself not counted); n=0 gives `start` itself
     when it is a working day, else the next working day."""

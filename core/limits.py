@@ -14,6 +14,14 @@ from core.models import CalendarOverride, Channel, Role, Tier, TimeLimit
 MAX_WORKING_DAYS = 90
 
 
+def time_limits(session: Session) -> list[TimeLimit]:
+    return session.exec(select(TimeLimit).order_by(TimeLimit.tier, TimeLimit.category_id)).all()
+
+
+def calendar_override_rows(session: Session) -> list[CalendarOverride]:
+    return session.exec(select(CalendarOverride).order_by(CalendarOverride.day)).all()
+
+
 def calendar_overrides(session: Session) -> dict[date, bool]:
     return {row.day: row.is_working_day for row in session.exec(select(CalendarOverride)).all()}
 

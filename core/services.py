@@ -88,6 +88,11 @@ def _registering_role(actor: CurrentUser | None, channel: Channel) -> str:
 
 
 def _conflict(session: Session, case_id: int) -> ConflictError:
+    with session.no_autoflush:
+        return _conflict_unflushed(session, case_id)
+
+
+def _conflict_unflushed(session: Session, case_id: int) -> ConflictError:
     last = session.exec(select(CaseEvent).where(CaseEvent.case_id == case_id)
                         .order_by(CaseEvent.id.desc()).limit(1)).first()
     return ConflictError(who=last.actor_name if last else "?", when=last.at if last else datetime.min)
@@ -116,11 +121,14 @@ class _Step:
         self.case, self.role = case, str(role)
 
     def commit_to(self, to_status: S, details: dict) -> Case:
-        claimed = self.session.execute(
-            sa.update(Case).where(Case.id == self.case.id, Case.version == self.expected_version)
-            .values(version=self.expected_version + 1).execution_options(synchronize_session=False))
-        if claimed.rowcount != 1:
-            raise _conflict(self.session, self.case.id)
+        # no autoflush: the changes the service made in memory are written only after the claim
+        # succeeds, so a lost race writes nothing at all
+        with self.session.no_autoflush:
+            claimed = self.session.execute(
+                sa.update(Case).where(Case.id == self.case.id, Case.version == self.expected_version)
+                .values(version=self.expected_version + 1).execution_options(synchronize_session=False))
+            if claimed.rowcount != 1:
+                raise _conflict(self.session, self.case.id)
         from_status = S(self.case.status)
         self.case.version = self.expected_version + 1
         self.case.status = to_status
@@ -468,10 +476,17 @@ def sweep_overdue(session: Session, *, now: datetime) -> int:
     ids = session.exec(select(Case.id, Case.version).where(
         Case.status.in_(workflow.HANDLING), Case.due_at < now,
         Case.on_supervision_register == False)).all()  # noqa: E712
+    added = 0
     for case_id, version in ids:
-        supervise(session, case_id=case_id, actor=None, now=now, expected_version=version,
-                  note="已超过办理时限，自动列入督办。")
-    return len(ids)
+        try:
+            supervise(session, case_id=case_id, actor=None, now=now, expected_version=version,
+                      note="已超过办理时限，自动列入督办。")
+            added += 1
+        except ConflictError:
+            # someone acted on it meanwhile (or another sweep did it): nothing of ours was
+            # written; drop the in-memory change and leave it to the next sweep
+            session.expire(session.get(Case, case_id))
+    return added
 
 
 ACTIONS = {

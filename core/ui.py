@@ -48,6 +48,24 @@ def engine() -> Engine:
     return _engine_for(s.database_url)
 
 
+SWEEP_EVERY_SECONDS = 300
+
+
+@st.cache_data(ttl=SWEEP_EVERY_SECONDS, show_spinner=False)
+def _swept(url: str) -> int:
+    """Why: S2 §四.2 — overdue cases reach the supervision office without anyone remembering to
+    run a job; at most once per five minutes per process, on any signed-in page view."""
+    from core import services
+    with Session(_engine_for(url), expire_on_commit=False) as s:
+        added = services.sweep_overdue(s, now=local_now())
+        s.commit()
+    return added
+
+
+def sweep_overdue() -> None:
+    _swept(settings().database_url)
+
+
 def session() -> Session:
     return Session(engine(), expire_on_commit=False)
 

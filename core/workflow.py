@@ -194,3 +194,16 @@ def replay(events: Iterable[tuple[str, str | None, str]]) -> S | None:
             raise ValueError(f"event {action} from {status} leads to {expected}, not {to_status}")
         status = expected
     return status
+
+
+def table_markdown() -> str:
+    """The rule table as the README shows it (a test keeps the two equal)."""
+    lines = ["| stage | action | leads to | roles |", "|---|---|---|---|"]
+    for status, actions in TABLE.items():
+        for action, rule in actions.items():
+            to = "same stage" if rule.to is SAME else str(rule.to)
+            if action == A.rate:
+                to += "; returned if dissatisfied"
+            roles = ", ".join(sorted(str(r) for r in rule.roles))
+            lines.append(f"| {status} | {action} | {to} | {roles} |")
+    return "\n".join(lines)

@@ -132,3 +132,26 @@ def test_admin_create_user_rejection_keeps_what_was_typed():
     assert labels.t("error.password_short", n=8) in errors(at)
     assert at.text_input(key="users_new_username").value == "new_clerk"
     assert at.text_input(key="users_new_name").value == "新值班员"
+
+
+def test_admin_sets_a_county_wide_time_limit_on_the_limits_page(tmp_path, monkeypatch):
+    from sqlmodel import Session
+    from core import limits
+    from core.db import make_engine, migrate
+    from core.models import Tier
+    from tests.conftest import DEMO_TODAY, new_database_url
+    url = new_database_url(tmp_path)
+    engine = make_engine(url)
+    migrate(engine)
+    from core import demo
+    demo.load_demo(engine, cases=20, today=DEMO_TODAY)
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = signed_in(str(ROOT / "pages/limits.py"), "admin").run()
+    at.selectbox(key="limits_tier").select("unit")
+    at.number_input(key="limits_days").set_value(5)
+    next(b for b in at.button if b.label == labels.t("limits.save")).click().run()
+    assert not at.exception
+    assert labels.t("limits.saved") in [m.value for m in at.success]
+    with Session(engine) as s:
+        assert limits.working_days_for(s, category_id=None, tier=Tier.unit) == 5
+    engine.dispose()

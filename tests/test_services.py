@@ -327,3 +327,32 @@ def test_concurrent_claims_in_threads(empty_url):
         assert s.get(Case, case_id).version == version + 1
         assert s.exec(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case_id)).one() == version + 1
     engine.dispose()
+
+
+def test_sweep_skips_a_case_changed_under_it_and_writes_nothing_for_it(ctx, engine):
+    """Another session acts between the sweep's read and its claim: the sweep skips the case and
+    leaves neither the register flag nor an event behind."""
+    s, world = ctx
+    case = drafted_and_ordered(s, world)
+    s.commit()
+    late = case.due_at + timedelta(hours=1)
+    original = services.supervise
+
+    def racing_supervise(session, **kwargs):
+        with Session(engine) as other:
+            services.accept(other, case_id=kwargs["case_id"], actor=world.users[Role.unit_handler], now=late,
+                            expected_version=kwargs["expected_version"])
+            other.commit()
+        return original(session, **kwargs)
+
+    services.supervise = racing_supervise
+    try:
+        assert services.sweep_overdue(s, now=late) == 0
+        s.commit()
+    finally:
+        services.supervise = original
+    with Session(engine) as fresh:
+        row = fresh.get(Case, case.id)
+        assert row.status == S.in_progress and not row.on_supervision_register
+        actions = fresh.exec(select(CaseEvent.action).where(CaseEvent.case_id == case.id)).all()
+        assert "supervise" not in actions
