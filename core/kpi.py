@@ -2,7 +2,7 @@
 of every role's home page; the dashboard KPIs arrive with their own issue."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 import sqlalchemy as sa
 from sqlmodel import Session, func, select

@@ -63,3 +63,28 @@ def demo_engine(demo_url):
     eng = make_engine(demo_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="module")
+def world_db(tmp_path_factory):
+    """(engine, World): a migrated database holding tests.world's small county, for a module."""
+    from sqlmodel import Session
+    from tests.world import build_world
+    eng = make_engine(new_database_url(tmp_path_factory.mktemp("world")))
+    migrate(eng)
+    with Session(eng) as s:
+        world = build_world(s)
+        s.commit()
+    yield eng, world
+    eng.dispose()
+
+
+@pytest.fixture
+def world_session(engine):
+    """(session, World) on a fresh database: for tests that commit."""
+    from sqlmodel import Session
+    from tests.world import build_world
+    with Session(engine) as s:
+        world = build_world(s)
+        s.commit()
+        yield s, world

@@ -1,21 +1,12 @@
 from datetime import date, datetime
 
 import pytest
-from sqlmodel import Session
 
 from core import limits, services
 from core.deadlines import CalendarUnknownError
 from core.errors import DomainError
 from core.models import Channel, Priority, Role, Tier
-from tests.world import NOW, build_world
-
-
-@pytest.fixture
-def ctx(engine):
-    with Session(engine) as s:
-        world = build_world(s)
-        s.commit()
-        yield s, world
+from tests.world import NOW
 
 
 def order_at(s, world, when: datetime):
@@ -26,8 +17,8 @@ def order_at(s, world, when: datetime):
     return services.order(s, case_id=case.id, actor=world.users[Role.leader], now=when, expected_version=2)
 
 
-def test_admin_time_limits_category_beats_county_wide_beats_default(ctx):
-    s, world = ctx
+def test_admin_time_limits_category_beats_county_wide_beats_default(world_session):
+    s, world = world_session
     admin = world.users[Role.admin]
     assert limits.working_days_for(s, category_id=world.category_id, tier=Tier.unit) == 3
     limits.set_time_limit(s, actor=admin, tier=Tier.unit, working_days=5, now=NOW)
@@ -40,8 +31,8 @@ def test_admin_time_limits_category_beats_county_wide_beats_default(ctx):
     assert limits.working_days_for(s, category_id=world.category_id, tier=Tier.unit) == 2
 
 
-def test_only_admins_edit_limits_and_values_are_bounded(ctx):
-    s, world = ctx
+def test_only_admins_edit_limits_and_values_are_bounded(world_session):
+    s, world = world_session
     with pytest.raises(DomainError) as err:
         limits.set_time_limit(s, actor=world.users[Role.clerk], tier=Tier.unit, working_days=5, now=NOW)
     assert err.value.key == "error.permission"
@@ -52,8 +43,8 @@ def test_only_admins_edit_limits_and_values_are_bounded(ctx):
         limits.set_calendar_override(s, actor=world.users[Role.leader], day=date(2027, 1, 4), is_working_day=True)
 
 
-def test_unknown_year_is_refused_clearly_until_the_admin_enters_it(ctx):
-    s, world = ctx
+def test_unknown_year_is_refused_clearly_until_the_admin_enters_it(world_session):
+    s, world = world_session
     new_year_eve = datetime(2026, 12, 31, 10, 0)  # + 3 working days runs into 2027, unknown to the calendar
     with pytest.raises(CalendarUnknownError) as err:
         order_at(s, world, new_year_eve)
@@ -66,8 +57,8 @@ def test_unknown_year_is_refused_clearly_until_the_admin_enters_it(ctx):
     assert order_at(s, world, new_year_eve).due_at == datetime(2027, 1, 6, 23, 59, 59)  # Jan 4, 5, 6
 
 
-def test_override_beats_the_official_calendar(ctx):
-    s, world = ctx
+def test_override_beats_the_official_calendar(world_session):
+    s, world = world_session
     limits.set_calendar_override(s, actor=world.users[Role.admin], day=date(2026, 11, 23), is_working_day=False,
                                  note="本地停工")
     assert order_at(s, world, NOW).due_at == datetime(2026, 11, 26, 23, 59, 59)

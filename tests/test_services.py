@@ -18,14 +18,6 @@ REPORT = dict(truthful=Truthfulness.true, cause="管道老化", measures="更换
               liaison_opinion="同意", responsible_person="张科长")
 
 
-@pytest.fixture
-def ctx(engine):
-    with Session(engine) as s:
-        world = build_world(s)
-        s.commit()
-        yield s, world
-
-
 def walk(s, world, case, *steps):
     """Apply (action, actor role, params) steps, passing the version along; returns the case."""
     for action, role, params in steps:
@@ -49,8 +41,8 @@ def drafted_and_ordered(s, world, **fields) -> Case:
                 ("order", Role.leader, dict(instruction="请按时办结")))
 
 
-def test_register_gives_a_tracking_code_and_one_event(ctx):
-    s, world = ctx
+def test_register_gives_a_tracking_code_and_one_event(world_session):
+    s, world = world_session
     case = registered(s, world)
     assert case.tracking_code == f"MQ-2026-{case.id:06d}"
     assert case.status == S.received and case.version == 1
@@ -59,8 +51,8 @@ def test_register_gives_a_tracking_code_and_one_event(ctx):
         [("register", None, "received", "clerk")]
 
 
-def test_liaison_registers_only_through_the_liaison_form(ctx):
-    s, world = ctx
+def test_liaison_registers_only_through_the_liaison_form(world_session):
+    s, world = world_session
     liaison = world.users[Role.liaison]
     case = services.register(s, actor=liaison, now=NOW, channel=Channel.liaison_form, content="路灯坏了",
                              liaison_id=liaison.liaison_id)
@@ -72,8 +64,8 @@ def test_liaison_registers_only_through_the_liaison_form(ctx):
     assert err.value.values["fields"] == ["content"]
 
 
-def test_order_sets_a_working_day_deadline_and_major_cases_need_a_leader(ctx):
-    s, world = ctx
+def test_order_sets_a_working_day_deadline_and_major_cases_need_a_leader(world_session):
+    s, world = world_session
     case = drafted_and_ordered(s, world)
     assert case.status == S.dispatched
     assert case.due_at == datetime(2026, 11, 25, 23, 59, 59)  # Friday + 3 working days → Wednesday
@@ -88,8 +80,8 @@ def test_order_sets_a_working_day_deadline_and_major_cases_need_a_leader(ctx):
     assert major.on_supervision_register
 
 
-def test_reception_cases_get_one_week_or_two(ctx):
-    s, world = ctx
+def test_reception_cases_get_one_week_or_two(world_session):
+    s, world = world_session
     general = drafted_and_ordered(s, world, channel=Channel.reception)
     assert general.due_at == datetime(2026, 11, 27, 23, 59, 59)
     major = registered(s, world, channel=Channel.reception, is_major=True)
@@ -100,8 +92,8 @@ def test_reception_cases_get_one_week_or_two(ctx):
     assert major.due_at == datetime(2026, 12, 4, 23, 59, 59)
 
 
-def test_three_returns_in_a_row_flag_a_circular_and_approval_resets_the_streak(ctx):
-    s, world = ctx
+def test_three_returns_in_a_row_flag_a_circular_and_approval_resets_the_streak(world_session):
+    s, world = world_session
     case = walk(s, world, drafted_and_ordered(s, world), ("accept", Role.unit_handler, {}))
     for n in range(1, 4):
         case = walk(s, world, case, ("report", Role.unit_handler, dict(REPORT)),
@@ -120,8 +112,8 @@ def test_three_returns_in_a_row_flag_a_circular_and_approval_resets_the_streak(c
     assert s.exec(select(Circular.unit_id).where(Circular.case_id == case.id)).one() == world.units["dept"]
 
 
-def test_full_life_with_dissatisfied_rating_and_second_handling(ctx):
-    s, world = ctx
+def test_full_life_with_dissatisfied_rating_and_second_handling(world_session):
+    s, world = world_session
     case = walk(s, world, drafted_and_ordered(s, world),
                 ("accept", Role.unit_handler, {}),
                 ("report", Role.unit_handler, dict(REPORT)),
@@ -151,8 +143,8 @@ def test_full_life_with_dissatisfied_rating_and_second_handling(ctx):
     assert ratings == ["dissatisfied", "satisfied"]
 
 
-def test_clerk_close_needs_the_leaders_signoff(ctx):
-    s, world = ctx
+def test_clerk_close_needs_the_leaders_signoff(world_session):
+    s, world = world_session
     case = case_ready_for(s, world, S.fed_back)
     with pytest.raises(DomainError) as err:
         services.close(s, case_id=case.id, actor=world.users[Role.clerk], now=NOW, expected_version=1)
@@ -162,8 +154,8 @@ def test_clerk_close_needs_the_leaders_signoff(ctx):
     assert closed.leader_signoff == "县长 顾青"
 
 
-def test_extension_must_be_requested_and_approved_before_the_deadline(ctx):
-    s, world = ctx
+def test_extension_must_be_requested_and_approved_before_the_deadline(world_session):
+    s, world = world_session
     case = walk(s, world, drafted_and_ordered(s, world), ("accept", Role.unit_handler, {}))
     due = case.due_at
     with pytest.raises(DomainError) as err:
@@ -189,14 +181,14 @@ def test_extension_must_be_requested_and_approved_before_the_deadline(ctx):
     assert err.value.key == "error.extension_too_late"
 
 
-def test_decline_counts_a_misroute_and_returns_to_the_center(ctx):
-    s, world = ctx
+def test_decline_counts_a_misroute_and_returns_to_the_center(world_session):
+    s, world = world_session
     case = walk(s, world, drafted_and_ordered(s, world), ("decline", Role.unit_handler, dict(reason="不归我局管")))
     assert case.status == S.drafted and case.misroute_count == 1 and case.unit_id is None and case.due_at is None
 
 
-def test_transfer_recomputes_the_deadline_and_refuses_the_same_unit(ctx):
-    s, world = ctx
+def test_transfer_recomputes_the_deadline_and_refuses_the_same_unit(world_session):
+    s, world = world_session
     case = drafted_and_ordered(s, world)
     with pytest.raises(DomainError) as err:
         services.transfer(s, case_id=case.id, actor=world.users[Role.clerk], now=NOW, expected_version=case.version,
@@ -208,8 +200,8 @@ def test_transfer_recomputes_the_deadline_and_refuses_the_same_unit(ctx):
     assert case.unit_id == world.units["other"] and case.due_at == datetime(2026, 11, 25, 23, 59, 59)
 
 
-def test_merge_rules(ctx):
-    s, world = ctx
+def test_merge_rules(world_session):
+    s, world = world_session
     first, second = registered(s, world), registered(s, world)
     with pytest.raises(DomainError):
         services.merge(s, case_id=first.id, actor=world.users[Role.clerk], now=NOW, expected_version=1,
@@ -223,8 +215,8 @@ def test_merge_rules(ctx):
                        master_case_id=second.id)
 
 
-def test_answer_on_spot_needs_the_evidence_of_a_close(ctx):
-    s, world = ctx
+def test_answer_on_spot_needs_the_evidence_of_a_close(world_session):
+    s, world = world_session
     case = registered(s, world, channel=Channel.reception)
     with pytest.raises(DomainError) as err:
         services.answer_on_spot(s, case_id=case.id, actor=world.users[Role.leader], now=NOW, expected_version=1,
@@ -235,8 +227,8 @@ def test_answer_on_spot_needs_the_evidence_of_a_close(ctx):
     assert done.status == S.closed and done.leader_signoff == world.users[Role.leader].display_name
 
 
-def test_sweep_puts_overdue_cases_on_the_register_once(ctx):
-    s, world = ctx
+def test_sweep_puts_overdue_cases_on_the_register_once(world_session):
+    s, world = world_session
     case = drafted_and_ordered(s, world)
     assert services.sweep_overdue(s, now=case.due_at - timedelta(hours=1)) == 0
     assert services.sweep_overdue(s, now=case.due_at + timedelta(hours=1)) == 1
@@ -248,8 +240,8 @@ def test_sweep_puts_overdue_cases_on_the_register_once(ctx):
         ("supervise", "system", None, True)
 
 
-def test_stale_version_is_refused_with_who_and_when(ctx):
-    s, world = ctx
+def test_stale_version_is_refused_with_who_and_when(world_session):
+    s, world = world_session
     case = drafted_and_ordered(s, world)
     stale = case.version
     services.accept(s, case_id=case.id, actor=world.users[Role.unit_handler], now=NOW + timedelta(minutes=5),
@@ -329,10 +321,10 @@ def test_concurrent_claims_in_threads(empty_url):
     engine.dispose()
 
 
-def test_sweep_skips_a_case_changed_under_it_and_writes_nothing_for_it(ctx, engine):
+def test_sweep_skips_a_case_changed_under_it_and_writes_nothing_for_it(world_session, engine):
     """Another session acts between the sweep's read and its claim: the sweep skips the case and
     leaves neither the register flag nor an event behind."""
-    s, world = ctx
+    s, world = world_session
     case = drafted_and_ordered(s, world)
     s.commit()
     late = case.due_at + timedelta(hours=1)

@@ -1,6 +1,5 @@
 from datetime import date, datetime
 
-import pytest
 from sqlmodel import Session, func, select
 
 from core import auth

@@ -8,20 +8,7 @@ from sqlmodel import Session, func, select
 from core import services, workflow
 from core.errors import DomainError
 from core.models import CaseAction as A, CaseEvent, CaseStatus as S, Rating, Role
-from tests.world import NOW, build_world, case_ready_for, valid_params
-
-
-@pytest.fixture(scope="module")
-def world_engine(tmp_path_factory):
-    from core.db import make_engine, migrate
-    from tests.conftest import new_database_url
-    engine = make_engine(new_database_url(tmp_path_factory.mktemp("wf")))
-    migrate(engine)
-    with Session(engine) as s:
-        world = build_world(s)
-        s.commit()
-    yield engine, world
-    engine.dispose()
+from tests.world import NOW, case_ready_for, valid_params
 
 
 def event_count(session, case_id) -> int:
@@ -30,8 +17,8 @@ def event_count(session, case_id) -> int:
 
 @pytest.mark.parametrize("status", list(S))
 @pytest.mark.parametrize("action", workflow.CASE_ACTIONS)
-def test_every_cell_of_the_table(world_engine, status, action):
-    engine, world = world_engine
+def test_every_cell_of_the_table(world_db, status, action):
+    engine, world = world_db
     rule = workflow.rule_for(status, action)
     for role, user in world.users.items():
         with Session(engine) as s:
@@ -77,8 +64,8 @@ def test_dissatisfied_rating_sends_back_for_second_handling():
     assert workflow.next_status(S.fed_back, A.rate, rating=Rating.basically_satisfied) == S.fed_back
 
 
-def test_scope_unit_and_liaison(world_engine):
-    engine, world = world_engine
+def test_scope_unit_and_liaison(world_db):
+    engine, world = world_db
     with Session(engine) as s:
         case = case_ready_for(s, world, S.dispatched)
         with pytest.raises(DomainError) as err:

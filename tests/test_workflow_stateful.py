@@ -7,37 +7,23 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import hypothesis.strategies as st
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from sqlmodel import Session, func, select
 
 from core import services, workflow
-from core.db import make_engine, migrate
 from core.deadlines import is_working_day
 from core.errors import DomainError
 from core.models import Case, CaseAction as A, CaseEvent, CaseStatus as S, Channel, Rating, ReturnReason
-from tests.conftest import new_database_url
-from tests.world import NOW, build_world, valid_params
+from tests.world import NOW, valid_params
 
-LAST_DAY = datetime(2026, 12, 18)
-REACHED: set[S] = set()
+LAST_DAY = datetime(2026, 12, 18)  # keep deadlines inside the years the official calendar knows
+REACHED: set[S] = set()  # statuses reached across all examples: proves the walk goes deep
 # The main road of a case; the walk takes it half the time so lives reach review, rating and close.
 MAIN_ROAD = {S.received: [A.draft], S.drafted: [A.order], S.dispatched: [A.accept], S.in_progress: [A.report],
              S.returned: [A.report], S.reported: [A.approve, A.return_for_redo], S.approved: [A.feedback],
              S.fed_back: [A.rate, A.follow_up, A.close], S.closed: [A.reopen], S.explained: [A.reopen],
-             S.merged: [A.reopen]}  # statuses reached across all examples: proves the walk goes deep  # keep deadlines inside the years the official calendar knows
-
-
-@pytest.fixture(scope="module")
-def machine_db(tmp_path_factory):
-    engine = make_engine(new_database_url(tmp_path_factory.mktemp("stateful")))
-    migrate(engine)
-    with Session(engine) as s:
-        world = build_world(s)
-        s.commit()
-    yield engine, world
-    engine.dispose()
+             S.merged: [A.reopen]}
 
 
 def broken(params: dict) -> dict:
@@ -147,8 +133,8 @@ class CaseLife(RuleBasedStateMachine):
         assert s.exec(select(func.count()).select_from(Case).where(Case.id.in_(ids))).one() == len(ids)
 
 
-def test_random_lives_keep_the_invariants(machine_db):
-    engine, world = machine_db
+def test_random_lives_keep_the_invariants(world_db):
+    engine, world = world_db
     CaseLife.engine = engine
     CaseLife.world = type("W", (), {})()
     CaseLife.world.users = {str(role): user for role, user in world.users.items()}
