@@ -32,6 +32,7 @@ STAFF_ROLES = frozenset({Role.clerk, Role.leader, Role.supervisor, Role.admin})
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home", "pages/home.py", ":material/dashboard:", ALL_ROLES),
     PageSpec("ledger", "pages/ledger.py", ":material/list_alt:", ALL_ROLES),
+    PageSpec("case", "pages/case.py", ":material/description:", ALL_ROLES),
     PageSpec("network", "pages/network.py", ":material/account_tree:", STAFF_ROLES),
     PageSpec("users", "pages/users.py", ":material/manage_accounts:", frozenset({Role.admin})),
     PageSpec("limits", "pages/limits.py", ":material/event_available:", frozenset({Role.admin})),

@@ -368,7 +368,7 @@ class _CaseBuilder:
         registrar = county.liaison_user.get(liaison_id, (None, "联络员", "liaison")) if liaison_id else self.clerk
         reg_role = "liaison" if liaison_id else "clerk"
         self._event(events, case, received_at, A.register, S.received, (registrar[0], registrar[1], reg_role),
-                    {"channel": str(channel)})
+                    {"intake_channel": str(channel)})
         master = recent.get((village_id, cat_id))
         if master is not None and rng.random() < 0.04 and received_at - master[1] < timedelta(days=30):
             at = self._later(received_at, 0.2, 6)
@@ -432,7 +432,8 @@ class _CaseBuilder:
                     handling_opinion=f"建议交{self.county.unit_names[unit_id]}按职责办理，{deadlines.WORKING_DAYS_BY_TIER[actual_tier] or '当日'}"
                                      f"{'个工作日内' if deadlines.WORKING_DAYS_BY_TIER[actual_tier] else ''}反馈结果。")
         self._event(events, case, at, A.draft, S.drafted, clerk,
-                    {"category": cat_code, "unit_id": unit_id, "tier": str(actual_tier), "priority": str(priority)})
+                    {"category_id": case["category_id"], "unit_id": unit_id, "tier": str(actual_tier),
+                     "priority": str(priority), "handling_opinion": case["handling_opinion"]})
         if stuck and rng.random() < 0.15 or step(0.5, 30) is None:
             return
         case.update(dispatched_at=at, instruction="请按时限办结并反馈，确保群众满意。",
@@ -528,13 +529,15 @@ class _CaseBuilder:
                 return
             rating = rng.choices(list(Rating), [70, 20, 10])[0]
             case.update(rating=rating, rated_at=at, first_rating=case["first_rating"] or rating)
-            if rating == Rating.dissatisfied and round_no < 2:
+            if rating == Rating.dissatisfied:
                 case["return_count"] += 1
                 case["consecutive_returns"] += 1
                 self._event(events, case, at, A.rate, S.returned,
                             (*self.county.liaison_user.get(case["liaison_id"], (None, "联络员")), "liaison"),
                             {"rating": str(rating), "second_handling": True})
-                continue
+                if round_no < 2:
+                    continue
+                return  # still not satisfied after three rounds: back with the unit, open
             self._event(events, case, at, A.rate, S.fed_back,
                         (*self.county.liaison_user.get(case["liaison_id"], (None, "联络员")), "liaison"),
                         {"rating": str(rating)})

@@ -68,7 +68,7 @@ def register(session: Session, *, actor: CurrentUser | None, now: datetime, chan
     session.flush()
     case.tracking_code = tracking_code(now.year, case.id)
     _event(session, case, actor=actor, role=role, action=A.register, now=now, from_status=None,
-           details={"channel": str(channel), "urgent": is_urgent, "major": is_major})
+           details={"intake_channel": str(channel), "urgent": is_urgent, "major": is_major})
     session.flush()
     return case
 
@@ -157,7 +157,7 @@ def draft(session: Session, *, case_id: int, actor: CurrentUser, now: datetime, 
     case.handling_opinion = _text(handling_opinion) or case.handling_opinion
     case.drafted_at = case.drafted_at or now
     return step.commit_to(step.next(), {"category_id": category_id, "tier": str(tier), "priority": str(priority),
-                                        "unit_id": case.unit_id, "opinion": _text(handling_opinion)})
+                                        "unit_id": case.unit_id, "handling_opinion": _text(handling_opinion)})
 
 
 def order(session: Session, *, case_id: int, actor: CurrentUser, now: datetime, expected_version: int,

@@ -143,8 +143,9 @@ def demo_banner() -> None:
     st.warning(tr("demo.banner"), icon=":material/science:")
 
 
-def case_table(frame, columns: list[str]) -> None:
-    """Render ledger rows (core.ledger.list_cases) with labels in the user's language."""
+def case_table(frame, columns: list[str], key: str) -> None:
+    """Render ledger rows (core.ledger.list_cases) with labels in the user's language; picking a
+    row opens that case's page."""
     from core.models import CaseStatus, Channel, Rating
     if frame.empty:
         st.info(tr("ledger.empty"))
@@ -161,5 +162,10 @@ def case_table(frame, columns: list[str]) -> None:
         received_at=frame["received_at"].dt.strftime("%Y-%m-%d %H:%M"),
         due_at=frame["due_at"].dt.strftime("%Y-%m-%d %H:%M").fillna(""),
     )
-    st.dataframe(shown[columns].rename(columns={c: tr(f"col.{c}") for c in columns}), hide_index=True,
-                 width="stretch", column_config={tr("col.title"): st.column_config.TextColumn(width="large")})
+    picked = st.dataframe(shown[columns].rename(columns={c: tr(f"col.{c}") for c in columns}), hide_index=True,
+                          width="stretch", column_config={tr("col.title"): st.column_config.TextColumn(width="large")},
+                          on_select="rerun", selection_mode="single-row", key=key)
+    rows = picked.selection.rows if picked else []
+    if rows:
+        st.session_state["case_code"] = frame.iloc[rows[0]]["tracking_code"]
+        st.switch_page("pages/case.py")

@@ -20,4 +20,5 @@ for role, items in by_role.items():
 st.caption(ui.tr("home.lists_later"))
 
 st.markdown(f"#### {ui.tr('home.recent')}")
-ui.case_table(recent, ["tracking_code", "received_at", "title", "township", "status", "due_at", "flags"])
+ui.case_table(recent, ["tracking_code", "received_at", "title", "township", "status", "due_at", "flags"],
+              key="home_recent")

@@ -45,6 +45,6 @@ columns = ["tracking_code", "received_at", "title", "township", "category", "uni
            "channel", "village", "rating"]
 if sees_personal_data(user):
     columns[3:3] = ["reporter", "phone"]
-ui.case_table(rows, columns)
+ui.case_table(rows, columns, key="ledger_table")
 st.number_input(ui.tr("ledger.page"), min_value=1, max_value=pages, step=1, key="ledger_page",
                 help=f"1–{pages}")

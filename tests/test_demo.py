@@ -124,6 +124,9 @@ def test_demo_event_logs_replay_through_the_workflow_table(demo_engine):
     assert set(logs) == set(status)
     for case_id, log in logs.items():
         assert workflow.replay(log) == status[case_id], case_id
+    with Session(demo_engine) as s:
+        for event in s.exec(select(CaseEvent).where(CaseEvent.action == "rate")).all():
+            assert (event.details["rating"] == "dissatisfied") == (event.to_status == S.returned), event.case_id
 
 
 def test_closed_demo_cases_pass_the_three_no_closes(demo_engine):

@@ -1,0 +1,202 @@
+"""事项详情: one case — its fields, reports and timeline — and exactly the actions the workflow
+table allows this user now, each a form that calls the service."""
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from core import casefile, deadlines, network, services, ui, workflow
+from core.clock import local_now
+from core.errors import DomainError
+from core.labels import TEXT
+from core.models import (CaseAction, CaseStatus, Channel, FeedbackChannel, Priority, Rating, ReturnReason, Role, Tier,
+                         Truthfulness)
+
+user = ui.require_page("case")
+now = local_now()
+
+if "code" in st.query_params:
+    st.session_state["case_code"] = st.query_params["code"]
+code = st.text_input(ui.tr("case.code"), value=st.session_state.get("case_code", ""), max_chars=20,
+                     key="case_code_input", placeholder="MQ-2026-000123").strip().upper()
+if not code:
+    st.info(ui.tr("case.pick"))
+    st.stop()
+st.session_state["case_code"] = code
+
+with ui.session() as s:
+    cf = casefile.open_case(s, user=user, tracking_code=code)
+    categories = network.categories(s)
+    units = network.handling_units(s)
+if cf is None:
+    st.warning(ui.tr("case.not_found"))
+    st.stop()
+case = cf.case
+
+# The version this user saw stays fixed until they refresh or act, so an action taken on a page
+# that someone else changed meanwhile is refused instead of overwriting their work.
+seen_key = f"case_seen_version_{code}"
+if seen_key not in st.session_state:
+    st.session_state[seen_key] = case.version
+seen_version = st.session_state[seen_key]
+
+st.subheader(f"{case.tracking_code} · {case.title}")
+badges = [ui.lbl(case.status, CaseStatus)]
+if case.due_at and case.status in workflow.HANDLING:
+    if case.due_at < now:
+        badges.append(f":red-badge[{ui.tr('case.overdue')}]")
+    elif case.due_at.date() == now.date():
+        badges.append(f":orange-badge[{ui.tr('case.due_today')}]")
+flags = [ui.tr(f"flag.{f}") for f, on in (("urgent", case.is_urgent), ("major", case.is_major),
+                                          ("supervised", case.on_supervision_register)) if on]
+st.markdown(" ".join([f":blue-badge[{badges[0]}]", *badges[1:], *(f":violet-badge[{f}]" for f in flags)]))
+if case.version != seen_version:
+    st.warning(ui.tr("case.stale"))
+    if st.button(ui.tr("case.refresh"), key="case_refresh"):
+        st.session_state[seen_key] = case.version
+        st.rerun()
+if cf.master_code:
+    st.info(ui.tr("case.master", code=cf.master_code))
+if cf.duplicates:
+    st.caption(ui.tr("case.duplicates", codes="、".join(cf.duplicates)))
+if cf.pending_extension:
+    st.info(ui.tr("case.extension_pending", due=f"{cf.pending_extension.requested_due_at:%Y-%m-%d}",
+                  reason=cf.pending_extension.reason))
+
+
+def when(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value else "—"
+
+
+left, right = st.columns(2)
+with left:
+    st.markdown(f"#### {ui.tr('case.matter')}")
+    st.text(case.content)
+    category = cf.names["category_en"] if ui.lang() == "en" else cf.names["category_zh"]
+    for label, value in [("case.label.reporter", f"{cf.reporter_name} {cf.reporter_phone}".strip()),
+                         ("case.label.place", " ".join(v for v in (cf.names["township"], cf.names["village"]) if v)),
+                         ("case.label.channel", ui.lbl(case.channel, Channel)),
+                         ("case.label.received", when(case.received_at)),
+                         ("case.label.category", category), ("case.label.liaison", cf.names["liaison"])]:
+        st.markdown(f"**{ui.tr(label)}**：{value or '—'}")
+with right:
+    st.markdown(f"#### {ui.tr('case.handling')}")
+    for label, value in [("case.label.unit", cf.names["unit"]), ("case.label.tier", ui.lbl(case.tier, Tier)),
+                         ("case.label.priority", ui.lbl(case.priority, Priority)),
+                         ("case.label.due", when(case.due_at)), ("case.label.owner", cf.names["owner"]),
+                         ("case.label.result", case.result_summary),
+                         ("case.label.rating", " / ".join(ui.lbl(r, Rating) or "—" for r in (case.first_rating, case.rating))),
+                         ("case.label.signoff", " / ".join(v or "—" for v in (case.responsible_signoff, case.leader_signoff))),
+                         ("case.label.returns", f"{case.return_count}（{case.consecutive_returns}）")]:
+        st.markdown(f"**{ui.tr(label)}**：{value or '—'}")
+
+st.markdown(f"#### {ui.tr('case.actions')}")
+allowed = workflow.allowed_actions(user, case.status, case_unit_id=case.unit_id, case_liaison_id=case.liaison_id)
+if not allowed:
+    st.caption(ui.tr("case.no_actions"))
+category_names = {c.id: (c.name_en if ui.lang() == "en" else c.name_zh) for c in categories}
+unit_names = {u.id: u.name for u in units}
+
+
+def field_input(action: CaseAction, field: casefile.Field):
+    key = f"case_{action}_{field.name}"
+    label = ui.tr(f"field.{field.name}") + ("" if field.optional else " *")
+    if field.kind == "text":
+        return st.text_input(label, max_chars=40, key=key)
+    if field.kind == "long_text":
+        return st.text_area(label, max_chars=2000, height=80, key=key)
+    if field.kind == "choice":
+        options = [m.value for m in field.choices]
+        current = getattr(case, field.name, None) if action == CaseAction.draft else None
+        return st.selectbox(label, options, index=options.index(current) if current in options else None,
+                            format_func=lambda v: ui.lbl(v, field.choices), placeholder=ui.tr("case.choose"), key=key)
+    if field.kind == "category":
+        ids = list(category_names)
+        return st.selectbox(label, ids, index=ids.index(case.category_id) if case.category_id in ids else None,
+                            format_func=category_names.get, placeholder=ui.tr("case.choose"), key=key)
+    if field.kind == "unit":
+        ids = list(unit_names)
+        current = case.unit_id if action == CaseAction.draft else None
+        if current is None and action == CaseAction.draft and case.category_id:
+            current = next((c.default_unit_id for c in categories if c.id == case.category_id), None)
+        return st.selectbox(label, ids, index=ids.index(current) if current in ids else None,
+                            format_func=unit_names.get, placeholder=ui.tr("case.choose"), key=key)
+    if field.kind == "date":
+        return st.date_input(label, value=None, min_value=now.date(), key=key)
+    if field.kind == "bool":
+        return st.checkbox(label, value=True, key=key)
+    if field.kind == "case_code":
+        return st.text_input(label, max_chars=20, key=key)
+    raise ValueError(field.kind)
+
+
+def to_params(values: dict) -> dict:
+    params = dict(values)
+    if "requested_due_at" in params and params["requested_due_at"] is not None:
+        params["requested_due_at"] = datetime.combine(params["requested_due_at"], deadlines.END_OF_DAY)
+    if "master_case_id" in params:
+        with ui.session() as s:
+            params["master_case_id"] = casefile.master_id_for(s, params["master_case_id"] or "")
+    return params
+
+
+for action in allowed:
+    with st.expander(ui.lbl(action, CaseAction), expanded=len(allowed) == 1):
+        with st.form(f"case_form_{action}"):
+            values = {field.name: field_input(action, field) for field in casefile.ACTION_FORMS[action]}
+            if st.form_submit_button(ui.lbl(action, CaseAction), type="primary"):
+                try:
+                    with ui.session() as s:
+                        services.act(s, action, case_id=case.id, actor=user, now=local_now(),
+                                     expected_version=seen_version, **to_params(values))
+                        s.commit()
+                    st.session_state.pop(seen_key, None)
+                    st.toast(ui.tr("case.done", action=ui.lbl(action, CaseAction)))
+                    st.rerun()
+                except DomainError as exc:
+                    ui.show_error(exc)
+
+if cf.reports:
+    st.markdown(f"#### {ui.tr('case.reports')}")
+    st.dataframe(pd.DataFrame([{
+        "#": r.round, ui.tr("field.truthful"): ui.lbl(r.truthful, Truthfulness), ui.tr("field.cause"): r.cause,
+        ui.tr("field.measures"): r.measures, ui.tr("field.result"): r.result,
+        ui.tr("field.liaison_opinion"): r.liaison_opinion, ui.tr("field.responsible_person"): r.responsible_person,
+        ui.tr("case.col.at"): when(r.submitted_at),
+    } for r in cf.reports]), hide_index=True, width="stretch")
+
+st.markdown(f"#### {ui.tr('case.timeline')}")
+
+
+ENUM_DETAILS = {"intake_channel": Channel, "channel": FeedbackChannel, "rating": Rating, "tier": Tier,
+                "priority": Priority, "truthful": Truthfulness, "reason": ReturnReason}
+
+
+def describe(details: dict) -> str:
+    """What the actor wrote, with codes, units and categories in words."""
+    parts = []
+    for key, value in details.items():
+        if value in (None, "", [], False):
+            continue
+        if key in ENUM_DETAILS and value in ENUM_DETAILS[key].__members__:
+            value = ui.lbl(value, ENUM_DETAILS[key])
+        elif key in ("unit_id", "from_unit_id"):
+            value = unit_names.get(value, value)
+        elif key == "category_id":
+            value = category_names.get(value, value)
+        elif isinstance(value, list):
+            value = "、".join(map(str, value))
+        elif value is True:
+            value = "✓"
+        label = ui.tr(f"field.{key}") if f"field.{key}" in TEXT else key
+        parts.append(f"{label}：{value}")
+    return "；".join(parts)
+
+
+st.dataframe(pd.DataFrame([{
+    ui.tr("case.col.at"): when(e.at), ui.tr("case.col.actor"): e.actor_name,
+    ui.tr("case.col.role"): ui.lbl(e.actor_role, Role) if e.actor_role in Role.__members__ else e.actor_role,
+    ui.tr("case.col.action"): ui.lbl(e.action, CaseAction),
+    ui.tr("case.col.move"): f"{ui.lbl(e.from_status, CaseStatus) or '—'} → {ui.lbl(e.to_status, CaseStatus)}",
+    ui.tr("case.col.details"): describe(e.details or {}),
+} for e in reversed(cf.events)]), hide_index=True, width="stretch")
