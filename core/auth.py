@@ -31,6 +31,7 @@ STAFF_ROLES = frozenset({Role.clerk, Role.leader, Role.supervisor, Role.admin})
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home", "pages/home.py", ":material/dashboard:", ALL_ROLES),
+    PageSpec("board", "pages/board.py", ":material/view_kanban:", ALL_ROLES - {Role.admin}),
     PageSpec("ledger", "pages/ledger.py", ":material/list_alt:", ALL_ROLES),
     PageSpec("case", "pages/case.py", ":material/description:", ALL_ROLES),
     PageSpec("network", "pages/network.py", ":material/account_tree:", STAFF_ROLES),

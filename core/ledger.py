@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 import pandas as pd
 import sqlalchemy as sa
@@ -24,7 +24,8 @@ def visible_cases(user: CurrentUser) -> sa.ColumnElement[bool]:
         return sa.true()
     clauses = []
     if user.has(Role.unit_handler) and user.unit_id is not None:
-        clauses.append(Case.unit_id == user.unit_id)
+        # a draft names a unit before the order: the unit sees the case once it is dispatched
+        clauses.append(sa.and_(Case.unit_id == user.unit_id, Case.status.not_in((CaseStatus.received, CaseStatus.drafted))))
     if user.has(Role.liaison) and user.liaison_id is not None:
         clauses.append(Case.liaison_id == user.liaison_id)
     return sa.or_(*clauses) if clauses else sa.false()
@@ -35,6 +36,12 @@ def is_overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(Case.due_at < now, Case.status.in_(HANDLING_STATUSES))
 
 
+def due_today_clause(now: datetime) -> sa.ColumnElement[bool]:
+    """Open, due before the end of today and not yet past due."""
+    end = datetime.combine(now.date(), time.max)
+    return sa.and_(Case.due_at >= now, Case.due_at <= end, Case.status.in_(HANDLING_STATUSES))
+
+
 @dataclass(frozen=True)
 class LedgerFilter:
     statuses: tuple[str, ...] = ()
@@ -42,6 +49,8 @@ class LedgerFilter:
     category_id: int | None = None
     text: str = ""
     only_overdue: bool = False
+    unit_id: int | None = None
+    priority: str | None = None
 
 
 def mask_name(name: str | None) -> str:
@@ -55,10 +64,18 @@ def mask_phone(phone: str | None) -> str:
 
 
 def list_cases(session: Session, *, user: CurrentUser, filters: LedgerFilter, now: datetime,
-               page: int = 1, page_size: int = 50) -> tuple[int, pd.DataFrame]:
-    """(total matching, one page of rows, newest first). Personal data only for roles that need it."""
+               page: int = 1, page_size: int = 50, extra: sa.ColumnElement[bool] | None = None,
+               by_deadline: bool = False) -> tuple[int, pd.DataFrame]:
+    """(total matching, one page of rows). Newest first, or nearest deadline first for work
+    queues (`extra` is the queue's condition). Personal data only for roles that need it."""
     township, village, unit = aliased(Unit), aliased(Unit), aliased(Unit)
     where = [visible_cases(user)]
+    if extra is not None:
+        where.append(extra)
+    if filters.unit_id:
+        where.append(Case.unit_id == filters.unit_id)
+    if filters.priority:
+        where.append(Case.priority == filters.priority)
     if filters.statuses:
         where.append(Case.status.in_(filters.statuses))
     if filters.township_id:
@@ -76,14 +93,15 @@ def list_cases(session: Session, *, user: CurrentUser, filters: LedgerFilter, no
                village.name.label("village"), Category.name_zh.label("category"), Category.name_en.label("category_en"),
                unit.name.label("unit"), Case.status, Case.due_at, Case.reporter_name, Case.reporter_phone,
                Case.is_urgent, Case.is_major, Case.on_supervision_register, Case.rating,
-               is_overdue_clause(now).label("overdue"))
+               is_overdue_clause(now).label("overdue"), due_today_clause(now).label("due_today"))
         .select_from(Case)
         .outerjoin(township, township.id == Case.township_id)
         .outerjoin(village, village.id == Case.village_id)
         .outerjoin(unit, unit.id == Case.unit_id)
         .outerjoin(Category, Category.id == Case.category_id)
         .where(*where)
-        .order_by(Case.received_at.desc(), Case.id.desc())
+        .order_by(*((Case.due_at.is_(None), Case.due_at, Case.received_at) if by_deadline
+                    else (Case.received_at.desc(), Case.id.desc())))
         .offset((max(page, 1) - 1) * page_size)
         .limit(page_size)
     )

@@ -151,7 +151,7 @@ def case_table(frame, columns: list[str], key: str) -> None:
         st.info(tr("ledger.empty"))
         return
     flags = frame.apply(lambda r: " ".join(tr(f"flag.{f}") for f, on in (
-        ("urgent", r["is_urgent"]), ("major", r["is_major"]), ("overdue", r["overdue"]),
+        ("urgent", r["is_urgent"]), ("major", r["is_major"]), ("overdue", r["overdue"]), ("due_today", r["due_today"]),
         ("supervised", r["on_supervision_register"])) if on), axis=1)
     shown = frame.assign(
         status=frame["status"].map(lambda v: lbl(v, CaseStatus)),

@@ -67,3 +67,13 @@ def test_paging(engine):
         user = auth.load_current_user(s, "desk")
         total, page2 = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(), now=NOW, page=2, page_size=5)
     assert total == 7 and len(page2) == 2
+
+
+def test_a_unit_sees_a_case_only_once_it_is_dispatched(engine):
+    with Session(engine) as s:
+        units = factories.county(s)
+        factories.user(s, "water", {Role.unit_handler}, NOW, unit_id=units["dept"].id)
+        drafted = factories.case(s, status=S.drafted, received_at=NOW, unit_id=units["dept"].id)
+        dispatched = factories.case(s, status=S.dispatched, received_at=NOW, unit_id=units["dept"].id)
+        assert codes(s, "water")[0] == {dispatched.tracking_code}
+        assert drafted.tracking_code not in codes(s, "water")[0]

@@ -91,7 +91,7 @@ def test_login_with_demo_account_lands_on_home():
     assert not at.exception
     assert at.session_state["authentication_status"] is True
     assert labels.page_title("home") in titles(at)
-    assert labels.t("counter.to_draft") in [m.label for m in at.metric]
+    assert labels.t("queue.to_draft") in [m.label for m in at.metric]
 
 
 def test_wrong_password_is_refused_with_a_message():

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from core import auth, demo, kpi, ledger
+from core import auth, board, demo, ledger
 from core.db import make_engine, migrate
 
 TODAY = date(2026, 11, 21)
@@ -51,7 +51,7 @@ def main() -> None:
     with Session(engine) as s:
         clerk = auth.load_current_user(s, "clerk")
         unit = auth.load_current_user(s, "unit_health")
-        result["home_counters_clerk"] = timed(lambda: kpi.home_counters(s, user=clerk, now=NOW))
+        result["home_counters_clerk"] = timed(lambda: board.counts(s, user=clerk, now=NOW))
         result["ledger_first_page_clerk"] = timed(
             lambda: ledger.list_cases(s, user=clerk, filters=ledger.LedgerFilter(), now=NOW))
         result["ledger_overdue_unit"] = timed(
