@@ -89,7 +89,7 @@ def list_cases(session: Session, *, user: CurrentUser, filters: LedgerFilter, no
         where.append(is_overdue_clause(now))
     total = session.exec(select(func.count()).select_from(Case).where(*where)).one()
     query = (
-        select(Case.tracking_code, Case.received_at, Case.channel, Case.title, township.name.label("township"),
+        select(Case.id, Case.version, Case.tracking_code, Case.received_at, Case.channel, Case.title, township.name.label("township"),
                village.name.label("village"), Category.name_zh.label("category"), Category.name_en.label("category_en"),
                unit.name.label("unit"), Case.status, Case.due_at, Case.reporter_name, Case.reporter_phone,
                Case.is_urgent, Case.is_major, Case.on_supervision_register, Case.rating,

@@ -1,8 +1,10 @@
 """The only writers of cases. Each action: load the case, check the version the user saw, ask the
 workflow table whether this user may take this action now, check its guards, then claim the row
 (version + 1, exactly one concurrent writer wins), apply the change and write exactly one
-CaseEvent — all in the caller's transaction. A refused action raises DomainError and writes
-nothing once the caller rolls back. Services never commit."""
+CaseEvent — all in the caller's transaction. Before the claim a service only reads, checks and
+changes the case object in memory; rows besides the case (reports, extensions, circulars) are
+written after it. A refused action raises DomainError and leaves nothing written: the caller
+rolls back, or act_many expires the case and goes on. Services never commit."""
 from __future__ import annotations
 
 import uuid
@@ -248,33 +250,39 @@ def report(session: Session, *, case_id: int, actor: CurrentUser, now: datetime,
     case = step.case
     rounds = session.exec(select(func.count()).select_from(HandlingReport)
                           .where(HandlingReport.case_id == case.id)).one()
+    case.reported_at = now
+    case.result_summary = _text(result)
+    case.responsible_signoff = _text(responsible_person)
+    step.commit_to(step.next(), {k: (str(v) if k == "truthful" else _text(v)) for k, v in values.items()}
+                   | {"round": rounds + 1})
     session.add(HandlingReport(case_id=case.id, unit_id=case.unit_id, round=rounds + 1, truthful=Truthfulness(truthful),
                                cause=_text(cause), measures=_text(measures), result=_text(result),
                                liaison_opinion=_text(liaison_opinion), responsible_person=_text(responsible_person),
                                submitted_by_id=actor.id, submitted_at=now))
-    case.reported_at = now
-    case.result_summary = _text(result)
-    case.responsible_signoff = _text(responsible_person)
-    return step.commit_to(step.next(), {k: (str(v) if k == "truthful" else _text(v)) for k, v in values.items()}
-                          | {"round": rounds + 1})
+    session.flush()
+    return case
 
 
-def _latest_report(session: Session, case_id: int) -> HandlingReport | None:
-    return session.exec(select(HandlingReport).where(HandlingReport.case_id == case_id)
-                        .order_by(HandlingReport.round.desc()).limit(1)).first()
+def _review_latest_report(session: Session, case_id: int, *, actor: CurrentUser, now: datetime, approved: bool,
+                          note: str, reason: ReturnReason | None = None) -> None:
+    """Written after the claim, like every row besides the case itself."""
+    row = session.exec(select(HandlingReport).where(HandlingReport.case_id == case_id)
+                       .order_by(HandlingReport.round.desc()).limit(1)).first()
+    if row is not None:
+        row.approved, row.return_reason, row.review_note = approved, reason, _text(note)
+        row.reviewed_by_id, row.reviewed_at = actor.id, now
+        session.flush()
 
 
 def approve(session: Session, *, case_id: int, actor: CurrentUser, now: datetime, expected_version: int,
             note: str = "") -> Case:
     """审核通过: the supervision office accepts the report; the return streak ends."""
     step = _Step(session, case_id=case_id, actor=actor, action=A.approve, now=now, expected_version=expected_version)
-    report_row = _latest_report(session, case_id)
-    if report_row is not None:
-        report_row.approved, report_row.review_note = True, _text(note)
-        report_row.reviewed_by_id, report_row.reviewed_at = actor.id, now
     step.case.approved_at = now
     step.case.consecutive_returns = 0
-    return step.commit_to(step.next(), {"note": _text(note)})
+    step.commit_to(step.next(), {"note": _text(note)})
+    _review_latest_report(session, case_id, actor=actor, now=now, approved=True, note=note)
+    return step.case
 
 
 def _count_return(case: Case) -> bool:
@@ -295,14 +303,11 @@ def return_for_redo(session: Session, *, case_id: int, actor: CurrentUser, now: 
                  expected_version=expected_version)
     workflow.require({"reason": reason}, ("reason",))
     reason = ReturnReason(reason)
-    report_row = _latest_report(session, case_id)
-    if report_row is not None:
-        report_row.approved, report_row.return_reason, report_row.review_note = False, reason, _text(note)
-        report_row.reviewed_by_id, report_row.reviewed_at = actor.id, now
     circular = _count_return(step.case)
-    return step.commit_to(step.next(), {"reason": str(reason), "note": _text(note),
-                                        "consecutive_returns": step.case.consecutive_returns,
-                                        "circular_due": circular})
+    step.commit_to(step.next(), {"reason": str(reason), "note": _text(note),
+                                 "consecutive_returns": step.case.consecutive_returns, "circular_due": circular})
+    _review_latest_report(session, case_id, actor=actor, now=now, approved=False, note=note, reason=reason)
+    return step.case
 
 
 def feedback(session: Session, *, case_id: int, actor: CurrentUser, now: datetime, expected_version: int,
@@ -393,10 +398,13 @@ def request_extension(session: Session, *, case_id: int, actor: CurrentUser, now
     overrides = limits.calendar_overrides(session)
     requested_due_at = datetime.combine(deadlines.working_day_on_or_after(requested_due_at.date(), overrides),
                                         deadlines.END_OF_DAY)
-    session.add(Extension(case_id=case_id, requested_at=now, requested_by_id=actor.id, old_due_at=case.due_at,
+    old_due = case.due_at
+    step.commit_to(step.next(), {"reason": _text(reason),
+                                 "requested_due_at": requested_due_at.isoformat(timespec="minutes")})
+    session.add(Extension(case_id=case_id, requested_at=now, requested_by_id=actor.id, old_due_at=old_due,
                           requested_due_at=requested_due_at, reason=_text(reason)))
-    return step.commit_to(step.next(), {"reason": _text(reason),
-                                        "requested_due_at": requested_due_at.isoformat(timespec="minutes")})
+    session.flush()
+    return case
 
 
 def approve_extension(session: Session, *, case_id: int, actor: CurrentUser, now: datetime, expected_version: int,
@@ -409,12 +417,14 @@ def approve_extension(session: Session, *, case_id: int, actor: CurrentUser, now
         raise DomainError("error.extension_none")
     if now > pending.old_due_at:
         raise DomainError("error.extension_too_late")
-    pending.status = ExtensionStatus.approved if approve else ExtensionStatus.rejected
-    pending.decided_at, pending.decided_by_id = now, actor.id
     if approve:
         step.case.due_at = pending.requested_due_at
-    return step.commit_to(step.next(), {"approved": approve, "note": _text(note),
-                                        "due_at": step.case.due_at.isoformat(timespec="minutes")})
+    step.commit_to(step.next(), {"approved": approve, "note": _text(note),
+                                 "due_at": step.case.due_at.isoformat(timespec="minutes")})
+    pending.status = ExtensionStatus.approved if approve else ExtensionStatus.rejected
+    pending.decided_at, pending.decided_by_id = now, actor.id
+    session.flush()
+    return step.case
 
 
 def merge(session: Session, *, case_id: int, actor: CurrentUser, now: datetime, expected_version: int,
@@ -459,9 +469,11 @@ def circulate(session: Session, *, case_id: int, actor: CurrentUser, now: dateti
     unit_id = step.case.unit_id or _last_unit(session, case_id)
     if unit_id is None:
         raise DomainError("error.circulate_no_unit")
-    session.add(Circular(unit_id=unit_id, case_id=case_id, issued_at=now, issued_by_id=actor.id, reason=_text(reason)))
     step.case.circular_due = False
-    return step.commit_to(step.next(), {"reason": _text(reason), "unit_id": unit_id})
+    step.commit_to(step.next(), {"reason": _text(reason), "unit_id": unit_id})
+    session.add(Circular(unit_id=unit_id, case_id=case_id, issued_at=now, issued_by_id=actor.id, reason=_text(reason)))
+    session.flush()
+    return step.case
 
 
 def _last_unit(session: Session, case_id: int) -> int | None:
@@ -476,17 +488,26 @@ def sweep_overdue(session: Session, *, now: datetime) -> int:
     ids = session.exec(select(Case.id, Case.version).where(
         Case.status.in_(workflow.HANDLING), Case.due_at < now,
         Case.on_supervision_register == False)).all()  # noqa: E712
-    added = 0
-    for case_id, version in ids:
+    outcomes = act_many(session, A.supervise, cases=ids, actor=None, now=now, note="已超过办理时限，自动列入督办。")
+    return sum(1 for _case_id, refusal in outcomes if refusal is None)
+
+
+def act_many(session: Session, action: A | str, *, cases: list[tuple[int, int]], actor: CurrentUser | None,
+             now: datetime, **params) -> list[tuple[int, DomainError | None]]:
+    """The same action on many cases (bulk drafting and dispatch, the overdue sweep): each case
+    is its own step with its own event; a refused one (guard, permission, or someone acted on it
+    meanwhile) is skipped and reported, and nothing of it stays in the session."""
+    outcomes: list[tuple[int, DomainError | None]] = []
+    for case_id, version in cases:
         try:
-            supervise(session, case_id=case_id, actor=None, now=now, expected_version=version,
-                      note="已超过办理时限，自动列入督办。")
-            added += 1
-        except ConflictError:
-            # someone acted on it meanwhile (or another sweep did it): nothing of ours was
-            # written; drop the in-memory change and leave it to the next sweep
-            session.expire(session.get(Case, case_id))
-    return added
+            act(session, action, case_id=case_id, actor=actor, now=now, expected_version=version, **params)
+            outcomes.append((case_id, None))
+        except DomainError as refusal:
+            case = session.get(Case, case_id)
+            if case is not None:
+                session.expire(case)  # drop in-memory changes made before the refusal
+            outcomes.append((case_id, refusal))
+    return outcomes
 
 
 ACTIONS = {

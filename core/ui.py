@@ -143,13 +143,14 @@ def demo_banner() -> None:
     st.warning(tr("demo.banner"), icon=":material/science:")
 
 
-def case_table(frame, columns: list[str], key: str) -> None:
-    """Render ledger rows (core.ledger.list_cases) with labels in the user's language; picking a
-    row opens that case's page."""
+def case_table(frame, columns: list[str], key: str, many: bool = False) -> list[int]:
+    """Render ledger rows (core.ledger.list_cases) with labels in the user's language. Picking a
+    row opens that case's page; with `many`, rows are ticked for a bulk action and their
+    positions returned."""
     from core.models import CaseStatus, Channel, Rating
     if frame.empty:
         st.info(tr("ledger.empty"))
-        return
+        return []
     flags = frame.apply(lambda r: " ".join(tr(f"flag.{f}") for f, on in (
         ("urgent", r["is_urgent"]), ("major", r["is_major"]), ("overdue", r["overdue"]), ("due_today", r["due_today"]),
         ("supervised", r["on_supervision_register"])) if on), axis=1)
@@ -164,8 +165,9 @@ def case_table(frame, columns: list[str], key: str) -> None:
     )
     picked = st.dataframe(shown[columns].rename(columns={c: tr(f"col.{c}") for c in columns}), hide_index=True,
                           width="stretch", column_config={tr("col.title"): st.column_config.TextColumn(width="large")},
-                          on_select="rerun", selection_mode="single-row", key=key)
-    rows = picked.selection.rows if picked else []
-    if rows:
+                          on_select="rerun", selection_mode="multi-row" if many else "single-row", key=key)
+    rows = list(picked.selection.rows) if picked else []
+    if rows and not many:
         st.session_state["case_code"] = frame.iloc[rows[0]]["tracking_code"]
         st.switch_page("pages/case.py")
+    return rows

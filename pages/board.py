@@ -4,10 +4,11 @@ import math
 
 import streamlit as st
 
-from core import board, ledger, network, ui
+from core import board, casefile, ledger, network, services, ui, workflow
 from core.auth import sees_personal_data
 from core.clock import local_now
-from core.models import Priority
+from core.errors import DomainError
+from core.models import CaseAction, CaseStatus, Priority
 
 user = ui.require_page("board")
 now = local_now()
@@ -48,6 +49,57 @@ st.caption(f"{ui.tr('ledger.count', n=f'{total:,}')} · {ui.tr('board.hint')}")
 columns = ["tracking_code", "due_at", "flags", "title", "township", "category", "unit", "status", "received_at"]
 if sees_personal_data(user):
     columns[4:4] = ["reporter", "phone"]
-ui.case_table(rows, columns, key=f"board_table_{queue}")
+# bulk drafting (待拟办) and dispatch (待下单): the same action, case by case, through the services
+BULK = {"to_draft": (CaseAction.draft, CaseStatus.received), "to_order": (CaseAction.order, CaseStatus.drafted)}
+bulk_action = None
+if queue in BULK and workflow.acting_role(user, BULK[queue][1], BULK[queue][0], case_unit_id=None,
+                                          case_liaison_id=None):
+    if st.toggle(ui.tr("board.bulk"), key="board_bulk", help=ui.tr("board.bulk_hint")):
+        bulk_action = BULK[queue][0]
+if "board_bulk_result" in st.session_state:
+    done, refused = st.session_state.pop("board_bulk_result")
+    st.success(ui.tr("board.bulk_done", n=done))
+    for code, refusal in refused:
+        st.error(ui.tr("board.bulk_refused", code=code, reason=refusal.message(ui.lang())))
+# a new table key after each bulk action: the ticks must not stay on the rows that moved up
+bulk_round = st.session_state.get("board_bulk_round", 0)
+ticked = ui.case_table(rows, columns, key=f"board_table_{queue}_{'bulk' if bulk_action else 'open'}_{bulk_round}",
+                       many=bulk_action is not None)
+if bulk_action is not None and not rows.empty:
+    category_names = {c.id: (c.name_en if ui.lang() == "en" else c.name_zh) for c in categories}
+    unit_names = {u.id: u.name for u in units}
+    with st.form("board_bulk_form"):
+        st.markdown(f"**{ui.lbl(bulk_action, CaseAction)}**")
+        values = {}
+        for field in casefile.ACTION_FORMS[bulk_action]:
+            label = ui.tr(f"field.{field.name}") + ("" if field.optional else " *")
+            key = f"board_bulk_{field.name}"
+            if field.kind == "category":
+                values[field.name] = st.selectbox(label, list(category_names), index=None, key=key,
+                                                  format_func=category_names.get, placeholder=ui.tr("case.choose"))
+            elif field.kind == "unit":
+                values[field.name] = st.selectbox(label, list(unit_names), index=None, key=key,
+                                                  format_func=unit_names.get, placeholder=ui.tr("case.choose"))
+            elif field.kind == "choice":
+                values[field.name] = st.selectbox(label, [m.value for m in field.choices], index=None, key=key,
+                                                  format_func=lambda v, e=field.choices: ui.lbl(v, e),
+                                                  placeholder=ui.tr("case.choose"))
+            else:
+                values[field.name] = st.text_area(label, max_chars=2000, height=80, key=key)
+        if st.form_submit_button(ui.lbl(bulk_action, CaseAction), type="primary"):
+            if not ticked:
+                st.warning(ui.tr("board.bulk_none"))
+            else:
+                picked = rows.iloc[ticked]
+                refs = [(int(r.id), int(r.version)) for r in picked.itertuples()]
+                codes = dict(zip(picked["id"].astype(int), picked["tracking_code"], strict=True))
+                with ui.session() as s:
+                    outcomes = services.act_many(s, bulk_action, cases=refs, actor=user, now=local_now(), **values)
+                    s.commit()
+                st.session_state["board_bulk_result"] = (
+                    sum(1 for _id, refusal in outcomes if refusal is None),
+                    [(codes[case_id], refusal) for case_id, refusal in outcomes if isinstance(refusal, DomainError)])
+                st.session_state["board_bulk_round"] = bulk_round + 1
+                st.rerun()  # show the queue as it is now
 st.number_input(ui.tr("ledger.page"), min_value=1, max_value=max(1, math.ceil(total / page_size)), step=1,
                 key="board_page")

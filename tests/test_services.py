@@ -337,14 +337,47 @@ def test_sweep_skips_a_case_changed_under_it_and_writes_nothing_for_it(world_ses
             other.commit()
         return original(session, **kwargs)
 
-    services.supervise = racing_supervise
+    services.ACTIONS["supervise"] = racing_supervise
     try:
         assert services.sweep_overdue(s, now=late) == 0
         s.commit()
     finally:
-        services.supervise = original
+        services.ACTIONS["supervise"] = original
     with Session(engine) as fresh:
         row = fresh.get(Case, case.id)
         assert row.status == S.in_progress and not row.on_supervision_register
         actions = fresh.exec(select(CaseEvent.action).where(CaseEvent.case_id == case.id)).all()
         assert "supervise" not in actions
+
+
+def test_act_many_reports_refusals_and_leaves_nothing_of_them(world_session, engine):
+    s, world = world_session
+    cases = [registered(s, world) for _ in range(3)]
+    s.commit()
+    refs = [(c.id, c.version) for c in cases]
+    refs[1] = (refs[1][0], 99)  # someone changed this one since the clerk's list was drawn
+    outcomes = services.act_many(s, "draft", cases=refs, actor=world.users[Role.clerk], now=NOW,
+                                 category_id=world.category_id, tier=Tier.unit, priority=Priority.easy,
+                                 unit_id=world.units["dept"])
+    s.commit()
+    assert [refusal is None for _id, refusal in outcomes] == [True, False, True]
+    assert isinstance(outcomes[1][1], services.ConflictError)
+    with Session(engine) as fresh:
+        statuses = [fresh.get(Case, c.id).status for c in cases]
+        assert statuses == [S.drafted, S.received, S.drafted]
+        assert fresh.get(Case, cases[1].id).category_id is None
+        assert fresh.exec(select(func.count()).select_from(CaseEvent)
+                          .where(CaseEvent.case_id == cases[1].id)).one() == 1
+
+
+def test_a_refused_report_leaves_no_report_row(world_session, engine):
+    s, world = world_session
+    case = walk(s, world, drafted_and_ordered(s, world), ("accept", Role.unit_handler, {}))
+    s.commit()
+    outcomes = services.act_many(s, "report", cases=[(case.id, case.version - 1)], actor=world.users[Role.unit_handler],
+                                 now=NOW, **REPORT)
+    s.commit()
+    assert isinstance(outcomes[0][1], services.ConflictError)
+    with Session(engine) as fresh:
+        assert fresh.exec(select(func.count()).select_from(HandlingReport)
+                          .where(HandlingReport.case_id == case.id)).one() == 0

@@ -85,6 +85,11 @@ def sign_in(page, url: str, username: str) -> None:
     page.get_by_role("textbox", name="密码").fill("demo1234")
     page.get_by_role("button", name="登录").click()
     page.get_by_role("heading", name="工作台").first.wait_for(timeout=TIMEOUT_MS)
+    # the sign-in cookie is written by a component a moment later; deep links need it
+    deadline = time.monotonic() + 20
+    while not any(c["name"] == "minqingtong_auth" for c in page.context.cookies()):
+        assert time.monotonic() < deadline, "the sign-in cookie was never set"
+        page.wait_for_timeout(200)
 
 
 def test_first_start_shows_login_with_demo_accounts(server, browser):
@@ -123,4 +128,28 @@ def test_deep_link_to_another_roles_page_lands_on_home(server, browser):
     page.goto(f"{server}/users")
     page.get_by_role("heading", name="工作台").first.wait_for(timeout=TIMEOUT_MS)
     assert page.get_by_role("heading", name="用户与角色").count() == 0
+    page.close()
+
+
+def test_clerk_drafts_two_cases_at_once_on_the_board(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 1600})
+    sign_in(page, server, "clerk")
+    page.goto(f"{server}/board")
+    page.get_by_role("heading", name="工作队列").first.wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("批量处理").click()
+    page.get_by_role("button", name="拟办").wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1000)
+    grid = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+    for row in (0, 1):  # the row-marker column of the first two rows
+        page.mouse.click(grid["x"] + 15, grid["y"] + 55 + 35 * row)
+        page.wait_for_timeout(500)
+    for label, option in [("诉求类别 *", "饮水"), ("办理层级 *", "移交单位办理"), ("缓急 *", "易事即办"),
+                          ("承办单位", "县水利局")]:
+        page.get_by_label(label).last.click()
+        page.keyboard.type(option)
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)
+    page.get_by_role("button", name="拟办").click()
+    page.get_by_text("已处理 2 件。").wait_for(timeout=TIMEOUT_MS)
+    shot(page, "board_bulk_draft")
     page.close()
