@@ -91,5 +91,7 @@ def counts(session: Session, *, user: CurrentUser, now: datetime) -> list[tuple[
     leader_id = leader_id_of(session, user)
     columns = [sa.func.coalesce(sa.func.sum(sa.case((q.condition(user, now, leader_id), 1), else_=0)), 0)
                for q in queues]
-    row = session.execute(sa.select(*columns).select_from(Case).where(visible_cases(user))).one()
+    # every queue holds open cases, or cases flagged for a circular: scan only those (indexed)
+    candidates = sa.or_(Case.status.in_(OPEN_STATUSES), Case.circular_due)
+    row = session.execute(sa.select(*columns).select_from(Case).where(visible_cases(user), candidates)).one()
     return [(q.key, int(v)) for q, v in zip(queues, row, strict=True)]

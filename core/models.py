@@ -311,7 +311,7 @@ class Case(SQLModel, table=True):
     return_count: int = 0
     consecutive_returns: int = 0
     misroute_count: int = 0
-    circular_due: bool = False
+    circular_due: bool = Field(default=False, index=True)
     follow_up_note: str | None = Field(default=None, sa_type=sa.Text)
     responsible_signoff: str | None = Field(default=None, max_length=40)
     leader_signoff: str | None = Field(default=None, max_length=40)

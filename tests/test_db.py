@@ -53,3 +53,21 @@ def test_unreachable_postgres_is_a_database_error():
     engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     with pytest.raises(DatabaseError, match="Cannot reach"):
         migrate(engine)
+
+
+def test_upgrade_keeps_existing_cases(empty_url):
+    """A database created at the first schema, with a case in it, upgrades to head in place."""
+    from alembic import command
+    from core.db import alembic_config
+    engine = make_engine(empty_url)
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO \"case\" (tracking_code, channel, status, title, content, affected_count, is_urgent, is_major, "
+            "on_supervision_register, received_at, return_count, consecutive_returns, imported, version) VALUES "
+            "('MQ-2026-000001', 'hotline', 'received', 't', 'c', 1, false, false, false, '2026-11-20 10:00:00', 0, 0, "
+            "false, 1)"))
+    migrate(engine)
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT tracking_code, misroute_count, circular_due FROM \"case\"")).one()
+    assert (row[0], row[1], bool(row[2])) == ("MQ-2026-000001", 0, False)
