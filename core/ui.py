@@ -171,3 +171,27 @@ def case_table(frame, columns: list[str], key: str, many: bool = False) -> list[
         st.session_state["case_code"] = frame.iloc[rows[0]]["tracking_code"]
         st.switch_page("pages/case.py")
     return rows
+
+
+def action_field(field, *, key: str, categories: dict[int, str], units: dict[int, str], default=None,
+                 min_date=None):
+    """One input of an action form (core.casefile.ACTION_FORMS), labelled in the user's language;
+    required fields are starred. `default` preselects a choice, category or unit."""
+    label = tr(f"field.{field.name}") + ("" if field.optional else " *")
+    if field.kind in ("text", "case_code"):
+        return st.text_input(label, max_chars=40 if field.kind == "text" else 20, key=key)
+    if field.kind == "long_text":
+        return st.text_area(label, max_chars=2000, height=80, key=key)
+    if field.kind in ("choice", "category", "unit"):
+        if field.kind == "choice":
+            options, show = [m.value for m in field.choices], (lambda v: lbl(v, field.choices))
+        else:
+            names = categories if field.kind == "category" else units
+            options, show = list(names), names.get
+        return st.selectbox(label, options, index=options.index(default) if default in options else None,
+                            format_func=show, placeholder=tr("case.choose"), key=key)
+    if field.kind == "date":
+        return st.date_input(label, value=None, min_value=min_date, key=key)
+    if field.kind == "bool":
+        return st.checkbox(label, value=True, key=key)
+    raise ValueError(field.kind)

@@ -70,22 +70,9 @@ if bulk_action is not None and not rows.empty:
     unit_names = {u.id: u.name for u in units}
     with st.form("board_bulk_form"):
         st.markdown(f"**{ui.lbl(bulk_action, CaseAction)}**")
-        values = {}
-        for field in casefile.ACTION_FORMS[bulk_action]:
-            label = ui.tr(f"field.{field.name}") + ("" if field.optional else " *")
-            key = f"board_bulk_{field.name}"
-            if field.kind == "category":
-                values[field.name] = st.selectbox(label, list(category_names), index=None, key=key,
-                                                  format_func=category_names.get, placeholder=ui.tr("case.choose"))
-            elif field.kind == "unit":
-                values[field.name] = st.selectbox(label, list(unit_names), index=None, key=key,
-                                                  format_func=unit_names.get, placeholder=ui.tr("case.choose"))
-            elif field.kind == "choice":
-                values[field.name] = st.selectbox(label, [m.value for m in field.choices], index=None, key=key,
-                                                  format_func=lambda v, e=field.choices: ui.lbl(v, e),
-                                                  placeholder=ui.tr("case.choose"))
-            else:
-                values[field.name] = st.text_area(label, max_chars=2000, height=80, key=key)
+        values = {field.name: ui.action_field(field, key=f"board_bulk_{field.name}", categories=category_names,
+                                              units=unit_names)
+                  for field in casefile.ACTION_FORMS[bulk_action]}
         if st.form_submit_button(ui.lbl(bulk_action, CaseAction), type="primary"):
             if not ticked:
                 st.warning(ui.tr("board.bulk_none"))

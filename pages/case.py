@@ -98,36 +98,13 @@ category_names = {c.id: (c.name_en if ui.lang() == "en" else c.name_zh) for c in
 unit_names = {u.id: u.name for u in units}
 
 
-def field_input(action: CaseAction, field: casefile.Field):
-    key = f"case_{action}_{field.name}"
-    label = ui.tr(f"field.{field.name}") + ("" if field.optional else " *")
-    if field.kind == "text":
-        return st.text_input(label, max_chars=40, key=key)
-    if field.kind == "long_text":
-        return st.text_area(label, max_chars=2000, height=80, key=key)
-    if field.kind == "choice":
-        options = [m.value for m in field.choices]
-        current = getattr(case, field.name, None) if action == CaseAction.draft else None
-        return st.selectbox(label, options, index=options.index(current) if current in options else None,
-                            format_func=lambda v: ui.lbl(v, field.choices), placeholder=ui.tr("case.choose"), key=key)
-    if field.kind == "category":
-        ids = list(category_names)
-        return st.selectbox(label, ids, index=ids.index(case.category_id) if case.category_id in ids else None,
-                            format_func=category_names.get, placeholder=ui.tr("case.choose"), key=key)
-    if field.kind == "unit":
-        ids = list(unit_names)
-        current = case.unit_id if action == CaseAction.draft else None
-        if current is None and action == CaseAction.draft and case.category_id:
-            current = next((c.default_unit_id for c in categories if c.id == case.category_id), None)
-        return st.selectbox(label, ids, index=ids.index(current) if current in ids else None,
-                            format_func=unit_names.get, placeholder=ui.tr("case.choose"), key=key)
-    if field.kind == "date":
-        return st.date_input(label, value=None, min_value=now.date(), key=key)
-    if field.kind == "bool":
-        return st.checkbox(label, value=True, key=key)
-    if field.kind == "case_code":
-        return st.text_input(label, max_chars=20, key=key)
-    raise ValueError(field.kind)
+def default_for(action: CaseAction, field: casefile.Field):
+    """A draft starts from what the case already has; its unit from the category's default."""
+    if action != CaseAction.draft:
+        return None
+    if field.kind == "unit" and case.unit_id is None and case.category_id:
+        return next((c.default_unit_id for c in categories if c.id == case.category_id), None)
+    return getattr(case, field.name, None)
 
 
 def to_params(values: dict) -> dict:
@@ -143,7 +120,10 @@ def to_params(values: dict) -> dict:
 for action in allowed:
     with st.expander(ui.lbl(action, CaseAction), expanded=len(allowed) == 1):
         with st.form(f"case_form_{action}"):
-            values = {field.name: field_input(action, field) for field in casefile.ACTION_FORMS[action]}
+            values = {field.name: ui.action_field(field, key=f"case_{action}_{field.name}", categories=category_names,
+                                                  units=unit_names, default=default_for(action, field),
+                                                  min_date=now.date())
+                      for field in casefile.ACTION_FORMS[action]}
             if st.form_submit_button(ui.lbl(action, CaseAction), type="primary"):
                 try:
                     with ui.session() as s:
