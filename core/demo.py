@@ -350,7 +350,11 @@ class _CaseBuilder:
             liaison_id = rng.choice(county.liaisons_by_village[village_id])
         is_major = rng.random() < 0.05
         is_urgent = rng.random() < 0.04
-        owner = rng.choice(county.leader_ids) if channel == Channel.reception or is_major else None
+        owner = None
+        if channel == Channel.reception or is_major:
+            # the demo leader accounts receive their share, so their desks are not empty
+            demo_leaders = sorted(county.leader_user)
+            owner = rng.choice(demo_leaders if demo_leaders and rng.random() < 0.3 else county.leader_ids)
         case = dict(channel=channel, status=S.received, title=content[:28] + ("…" if len(content) > 28 else ""),
                     content=content, reporter_name=reporter, reporter_phone=phone_number(rng),
                     reporter_address=f"{village_name}{rng.randint(1, 9)}组", affected_count=rng.choice((1, 1, 1, 2, 5, 30)),
