@@ -59,6 +59,8 @@ def register(session: Session, *, actor: CurrentUser | None, now: datetime, chan
     """登记: a new case in stage received, with its tracking code, from any channel."""
     role = _registering_role(actor, channel)
     workflow.require({"content": content}, ("content",))
+    if role == Role.liaison:
+        liaison_id = actor.liaison_id  # a liaison files only in their own name
     case = Case(tracking_code=f"TMP-{uuid.uuid4().hex[:16]}", channel=channel, status=S.received,
                 title=title or make_title(content), content=content.strip(), reporter_name=reporter_name,
                 reporter_phone=reporter_phone, reporter_address=reporter_address, township_id=township_id,

@@ -55,8 +55,9 @@ def test_liaison_registers_only_through_the_liaison_form(world_session):
     s, world = world_session
     liaison = world.users[Role.liaison]
     case = services.register(s, actor=liaison, now=NOW, channel=Channel.liaison_form, content="路灯坏了",
-                             liaison_id=liaison.liaison_id)
+                             liaison_id=liaison.liaison_id + 1000)
     assert s.exec(select(CaseEvent.actor_role).where(CaseEvent.case_id == case.id)).one() == "liaison"
+    assert case.liaison_id == liaison.liaison_id  # filed in their own name whatever was passed
     with pytest.raises(DomainError):
         services.register(s, actor=liaison, now=NOW, channel=Channel.hotline, content="x")
     with pytest.raises(DomainError) as err:
