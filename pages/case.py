@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core import casefile, deadlines, network, services, ui, workflow
+from core import sheets as casefile_sheets
 from core.clock import local_now
 from core.errors import DomainError
 from core.labels import TEXT
@@ -89,6 +90,17 @@ with right:
                          ("case.label.signoff", " / ".join(v or "—" for v in (case.responsible_signoff, case.leader_signoff))),
                          ("case.label.returns", f"{case.return_count}（{case.consecutive_returns}）")]:
         st.markdown(f"**{ui.tr(label)}**：{value or '—'}")
+
+# printable sheets (交办单 once dispatched, 办理报告单 once reported): print-ready HTML
+sheets = st.columns(4)
+if case.dispatched_at:
+    sheets[0].download_button(ui.tr("case.sheet.dispatch"), icon=":material/print:", mime="text/html",
+                              data=casefile_sheets.dispatch_notice(cf, issuer=ui.tr("case.sheet.issuer")),
+                              file_name=f"{case.tracking_code}-交办单.html", key="case_sheet_dispatch")
+if cf.reports:
+    sheets[1].download_button(ui.tr("case.sheet.report"), icon=":material/print:", mime="text/html",
+                              data=casefile_sheets.handling_report_sheet(cf, issuer=ui.tr("case.sheet.issuer")),
+                              file_name=f"{case.tracking_code}-办理报告单.html", key="case_sheet_report")
 
 st.markdown(f"#### {ui.tr('case.actions')}")
 allowed = workflow.allowed_actions(user, case.status, case_unit_id=case.unit_id, case_liaison_id=case.liaison_id)
