@@ -25,7 +25,11 @@ def _engine(args: argparse.Namespace):
 def cmd_init(args: argparse.Namespace) -> int:
     engine, settings = _engine(args)
     now = local_now()
-    outcome = ensure_ready(engine, settings, today=now.date(), now=now) if args.bootstrap else (migrate(engine) or "migrated")
+    if args.bootstrap:
+        outcome = ensure_ready(engine, settings, today=now.date(), now=now)
+    else:
+        migrate(engine)
+        outcome = "migrated"
     print(f"Database at {engine.url.render_as_string(hide_password=True)} is at the newest schema ({outcome}).")
     return 0
 

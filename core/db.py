@@ -49,10 +49,6 @@ def make_engine(url: str) -> Engine:
     raise DatabaseError(f"Unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql+psycopg")
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error."""

@@ -89,9 +89,3 @@ def due_at(*, tier: Tier, start: datetime, major: bool = False, from_reception: 
         due_day = add_working_days(start.date(), limit, overrides)
     return datetime.combine(due_day, END_OF_DAY)
 
-
-def is_overdue(*, due: datetime | None, finished: datetime | None, now: datetime) -> bool:
-    """Overdue: past the deadline and not yet reported done (or reported after it)."""
-    if due is None:
-        return False
-    return (finished or now) > due

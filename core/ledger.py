@@ -11,10 +11,9 @@ from sqlmodel import Session, func, select
 
 from core.auth import CurrentUser, sees_personal_data
 from core.models import Case, CaseStatus, Category, Role, Unit
+from core.workflow import HANDLING, TERMINAL
 
-OPEN_STATUSES = (CaseStatus.received, CaseStatus.drafted, CaseStatus.dispatched, CaseStatus.in_progress,
-                 CaseStatus.reported, CaseStatus.returned, CaseStatus.approved, CaseStatus.fed_back)
-HANDLING_STATUSES = (CaseStatus.dispatched, CaseStatus.in_progress, CaseStatus.returned)
+OPEN_STATUSES = tuple(s for s in CaseStatus if s not in TERMINAL)
 
 
 def visible_cases(user: CurrentUser) -> sa.ColumnElement[bool]:
@@ -33,13 +32,13 @@ def visible_cases(user: CurrentUser) -> sa.ColumnElement[bool]:
 
 def is_overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
     """Open, past its deadline and not yet reported done."""
-    return sa.and_(Case.due_at < now, Case.status.in_(HANDLING_STATUSES))
+    return sa.and_(Case.due_at < now, Case.status.in_(HANDLING))
 
 
 def due_today_clause(now: datetime) -> sa.ColumnElement[bool]:
     """Open, due before the end of today and not yet past due."""
     end = datetime.combine(now.date(), time.max)
-    return sa.and_(Case.due_at >= now, Case.due_at <= end, Case.status.in_(HANDLING_STATUSES))
+    return sa.and_(Case.due_at >= now, Case.due_at <= end, Case.status.in_(HANDLING))
 
 
 @dataclass(frozen=True)

@@ -56,9 +56,8 @@ def set_time_limit(session: Session, *, actor: CurrentUser, tier: Tier, working_
     _require_admin(actor)
     if not 0 <= working_days <= MAX_WORKING_DAYS:
         raise DomainError("error.working_days_range", field="working_days", max=MAX_WORKING_DAYS)
-    row = session.exec(select(TimeLimit).where(TimeLimit.tier == tier, TimeLimit.category_id == category_id)
-                       if category_id is not None else
-                       select(TimeLimit).where(TimeLimit.tier == tier, TimeLimit.category_id.is_(None))).first()
+    same_category = TimeLimit.category_id.is_(None) if category_id is None else TimeLimit.category_id == category_id
+    row = session.exec(select(TimeLimit).where(TimeLimit.tier == tier, same_category)).first()
     if row is None:
         row = TimeLimit(category_id=category_id, tier=tier, working_days=working_days, updated_at=now,
                         updated_by_id=actor.id)

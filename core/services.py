@@ -16,6 +16,7 @@ from sqlmodel import Session, func, select
 from core import deadlines, limits, workflow
 from core.auth import CurrentUser
 from core.errors import DomainError
+from core.ledger import is_overdue_clause
 from core.models import (Case, CaseAction as A, CaseEvent, CaseStatus as S, Channel, Circular, Extension,
                          ExtensionStatus, FeedbackChannel, HandlingReport, Priority, Rating, ReturnReason, Role,
                          Tier, Truthfulness)
@@ -488,8 +489,7 @@ def sweep_overdue(session: Session, *, now: datetime) -> int:
     deadline (an approved extension has already moved it) enters the register automatically,
     with a system event. Returns how many cases were added."""
     ids = session.exec(select(Case.id, Case.version).where(
-        Case.status.in_(workflow.HANDLING), Case.due_at < now,
-        Case.on_supervision_register == False)).all()  # noqa: E712
+        is_overdue_clause(now), Case.on_supervision_register == False)).all()  # noqa: E712
     outcomes = act_many(session, A.supervise, cases=ids, actor=None, now=now, note="已超过办理时限，自动列入督办。")
     return sum(1 for _case_id, refusal in outcomes if refusal is None)
 

@@ -38,9 +38,3 @@ def test_unknown_year_is_a_clear_error_and_overrides_work():
         deadlines.is_working_day(date(2099, 3, 2))
     assert deadlines.is_working_day(date(2099, 3, 2), overrides={date(2099, 3, 2): True})
 
-
-def test_overdue():
-    due = datetime(2026, 11, 20, 23, 59, 59)
-    assert deadlines.is_overdue(due=due, finished=None, now=datetime(2026, 11, 21, 9))
-    assert not deadlines.is_overdue(due=due, finished=datetime(2026, 11, 20, 18), now=datetime(2026, 11, 21, 9))
-    assert not deadlines.is_overdue(due=None, finished=None, now=datetime(2026, 11, 21, 9))
