@@ -34,9 +34,13 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("board", "pages/board.py", ":material/view_kanban:", ALL_ROLES - {Role.admin}),
     PageSpec("ledger", "pages/ledger.py", ":material/list_alt:", ALL_ROLES),
     PageSpec("case", "pages/case.py", ":material/description:", ALL_ROLES),
+    PageSpec("desk", "pages/desk.py", ":material/approval:", frozenset({Role.leader})),
+    PageSpec("supervision", "pages/supervision.py", ":material/gavel:",
+             frozenset({Role.supervisor, Role.leader, Role.clerk})),
     PageSpec("network", "pages/network.py", ":material/account_tree:", STAFF_ROLES),
     PageSpec("users", "pages/users.py", ":material/manage_accounts:", frozenset({Role.admin})),
     PageSpec("limits", "pages/limits.py", ":material/event_available:", frozenset({Role.admin})),
+    PageSpec("templates", "pages/templates.py", ":material/edit_note:", frozenset({Role.admin})),
     PageSpec("account", "pages/account.py", ":material/person:", ALL_ROLES),
 )
 PAGES_BY_KEY = {page.key: page for page in PAGES}

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from core.auth import CurrentUser
-from core.ledger import OPEN_STATUSES, due_today_clause, is_overdue_clause, visible_cases
+from core.ledger import OPEN_STATUSES, due_soon_clause, due_today_clause, is_overdue_clause, visible_cases
 from core.models import Case, CaseStatus as S, Leader, Role
 
 Condition = Callable[[CurrentUser, datetime, int | None], sa.ColumnElement[bool]]
@@ -53,16 +53,19 @@ QUEUES: tuple[Queue, ...] = (
     Queue("to_feed_back", _r(CLERK, LEADER), lambda u, now, lid: Case.status == S.approved),
     Queue("to_close", _r(CLERK, LEADER), lambda u, now, lid: sa.and_(Case.status == S.fed_back,
                                                                       Case.rated_at.is_not(None))),
-    Queue("supervised", _r(SUPERVISOR), lambda u, now, lid: _open(Case.on_supervision_register)),
+    Queue("supervised", _r(SUPERVISOR, UNIT), lambda u, now, lid: _open(Case.on_supervision_register)),
     Queue("circular_due", _r(SUPERVISOR), lambda u, now, lid: Case.circular_due),
     # what a unit handler or a liaison sees is already limited to their own cases (visible_cases)
-    Queue("due_today", _r(UNIT, SUPERVISOR, CLERK), lambda u, now, lid: due_today_clause(now)),
+    Queue("due_today", _r(SUPERVISOR, CLERK), lambda u, now, lid: due_today_clause(now)),
+    Queue("due_soon", _r(UNIT), lambda u, now, lid: due_soon_clause(now)),
     Queue("overdue", _r(CLERK, LEADER, SUPERVISOR, UNIT), lambda u, now, lid: is_overdue_clause(now)),
     Queue("my_open", _r(LIAISON), lambda u, now, lid: _open(_reported_by_me(u))),
     Queue("to_rate", _r(LIAISON), lambda u, now, lid: sa.and_(_reported_by_me(u), Case.status == S.fed_back,
                                                               Case.rated_at.is_(None))),
 )
 QUEUES_BY_KEY = {q.key: q for q in QUEUES}
+# the queues that warn: shown as a banner above a user's lists, not only as a count
+WARNINGS = ("overdue", "due_soon", "due_today", "circular_due")
 
 
 def queues_for(user: CurrentUser) -> list[Queue]:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core import auth, deadlines
+from core.templates import seed_defaults as seed_text_templates
 from core.db import session_scope
 from core.models import (Case, CaseAction as A, CaseEvent, CaseStatus as S, Category, Channel, Extension,
                          ExtensionStatus, HandlingReport, Household, HouseholdCategory, HouseholdTag, Leader, Liaison,
@@ -239,6 +240,7 @@ def build_county(session: Session, rng: random.Random, today: date) -> County:
                          unit_names={u.id: u.name for u in session.exec(select(Unit)).all()})
     _demo_accounts(session, county_data, liaison_ids, now)
     _reception_rules(session, county_data, township_ids)
+    seed_text_templates(session, now=now)
     return county_data
 
 

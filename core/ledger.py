@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -41,6 +41,14 @@ def due_today_clause(now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(Case.due_at >= now, Case.due_at <= end, Case.status.in_(HANDLING))
 
 
+DUE_SOON = timedelta(hours=48)
+
+
+def due_soon_clause(now: datetime) -> sa.ColumnElement[bool]:
+    """Open and due within the next 48 hours: the unit's warning before a case goes overdue."""
+    return sa.and_(Case.due_at >= now, Case.due_at <= now + DUE_SOON, Case.status.in_(HANDLING))
+
+
 @dataclass(frozen=True)
 class LedgerFilter:
     statuses: tuple[str, ...] = ()
@@ -50,6 +58,7 @@ class LedgerFilter:
     only_overdue: bool = False
     unit_id: int | None = None
     priority: str | None = None
+    owner_leader_id: int | None = None
 
 
 def mask_name(name: str | None) -> str:
@@ -75,6 +84,8 @@ def list_cases(session: Session, *, user: CurrentUser, filters: LedgerFilter, no
         where.append(Case.unit_id == filters.unit_id)
     if filters.priority:
         where.append(Case.priority == filters.priority)
+    if filters.owner_leader_id:
+        where.append(Case.owner_leader_id == filters.owner_leader_id)
     if filters.statuses:
         where.append(Case.status.in_(filters.statuses))
     if filters.township_id:

@@ -46,6 +46,11 @@ class CaseStatus(StrEnum):
     merged = "merged"
 
 
+class TemplateKind(StrEnum):
+    instruction = "instruction"
+    reply = "reply"
+
+
 class Channel(StrEnum):
     liaison_form = "liaison_form"
     hotline = "hotline"
@@ -487,3 +492,20 @@ class CalendarOverride(SQLModel, table=True):
     day: date = Field(primary_key=True)
     is_working_day: bool
     note: str = Field(default="", max_length=120)
+
+
+class TextTemplate(SQLModel, table=True):
+    """A wording the admin keeps for recurring writing: a leader's instruction (批示) or a reply to
+    the resident (答复模板), for one category or for all (category_id NULL). Placeholders such as
+    {unit} and {due} are filled from the case (core.templates)."""
+
+    __tablename__ = "text_template"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: TemplateKind = Field(sa_type=_enum(TemplateKind), index=True)
+    category_id: int | None = Field(default=None, foreign_key="category.id")
+    title: str = Field(max_length=40)
+    body: str = Field(sa_type=sa.Text)
+    active: bool = True
+    updated_at: NaiveDatetime
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")

@@ -40,6 +40,10 @@ def liaisons_frame(session: Session) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def leaders(session: Session) -> list[Leader]:
+    return session.exec(select(Leader).order_by(Leader.rotation_order)).all()
+
+
 def townships(session: Session) -> list[Unit]:
     return session.exec(select(Unit).where(Unit.kind.in_([UnitKind.township, UnitKind.community]))
                         .order_by(Unit.sort_order)).all()

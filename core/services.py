@@ -8,6 +8,7 @@ rolls back, or act_many expires the case and goes on. Services never commit."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -495,14 +496,18 @@ def sweep_overdue(session: Session, *, now: datetime) -> int:
 
 
 def act_many(session: Session, action: A | str, *, cases: list[tuple[int, int]], actor: CurrentUser | None,
-             now: datetime, **params) -> list[tuple[int, DomainError | None]]:
+             now: datetime, params_for: Callable[[Case], dict] | None = None,
+             **params) -> list[tuple[int, DomainError | None]]:
     """The same action on many cases (bulk drafting and dispatch, the overdue sweep): each case
     is its own step with its own event; a refused one (guard, permission, or someone acted on it
-    meanwhile) is skipped and reported, and nothing of it stays in the session."""
+    meanwhile) is skipped and reported, and nothing of it stays in the session. `params_for`
+    adds what differs per case (an instruction filled from a template with the case's unit)."""
     outcomes: list[tuple[int, DomainError | None]] = []
     for case_id, version in cases:
         try:
-            act(session, action, case_id=case_id, actor=actor, now=now, expected_version=version, **params)
+            target = session.get(Case, case_id) if params_for else None
+            own = params_for(target) if target is not None else {}
+            act(session, action, case_id=case_id, actor=actor, now=now, expected_version=version, **params, **own)
             outcomes.append((case_id, None))
         except DomainError as refusal:
             case = session.get(Case, case_id)

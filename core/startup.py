@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
 
-from core import auth, demo
+from core import auth, demo, templates
 from core.db import migrate, session_scope
 from core.models import Role
 from core.settings import Settings
@@ -33,6 +33,7 @@ def ensure_ready(engine: Engine, settings: Settings, *, today: date, now: dateti
     with session_scope(engine) as session:
         auth.create_user(session, actor=None, username=FIRST_ADMIN_USERNAME, display_name="系统管理员",
                          password=password, roles={Role.admin}, now=now, must_change_password=generated)
+        templates.seed_defaults(session, now=now)
     if generated:
         echo("=" * 60)
         echo(f"First administrator created: username '{FIRST_ADMIN_USERNAME}', password: {password}")

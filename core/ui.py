@@ -139,6 +139,15 @@ def counters(items: list[tuple[str, int]], per_row: int = 4) -> None:
             col.metric(tr(key), f"{value:,}", border=True)
 
 
+def queue_warnings(counts: dict[str, int]) -> None:
+    """Overdue and nearing deadlines as a banner, so they are read and not only counted."""
+    from core.board import WARNINGS
+    shown = [tr("board.warning_item", queue=tr(f"queue.{key}"), n=counts[key])
+             for key in WARNINGS if counts.get(key)]
+    if shown:
+        st.warning("；".join(shown) if lang() == "zh" else "; ".join(shown), icon=":material/alarm:")
+
+
 def demo_banner() -> None:
     st.warning(tr("demo.banner"), icon=":material/science:")
 
@@ -171,6 +180,23 @@ def case_table(frame, columns: list[str], key: str, many: bool = False) -> list[
         st.session_state["case_code"] = frame.iloc[rows[0]]["tracking_code"]
         st.switch_page("pages/case.py")
     return rows
+
+
+def template_picker(choices: list, values: dict[str, str], *, target_key: str, key: str) -> None:
+    """A select box of templates (core.templates) above a form: picking one writes its text,
+    filled from `values`, into the form's text field `target_key`, for the user to edit."""
+    from core.templates import fill
+    if not choices:
+        return
+    by_id = {row.id: row for row in choices}
+
+    def use() -> None:
+        picked = st.session_state.get(key)
+        if picked in by_id:
+            st.session_state[target_key] = fill(by_id[picked].body, values)
+
+    st.selectbox(tr("template.use"), list(by_id), index=None, format_func=lambda i: by_id[i].title,
+                 placeholder=tr("template.placeholder"), key=key, on_change=use)
 
 
 def action_field(field, *, key: str, categories: dict[int, str], units: dict[int, str], default=None,

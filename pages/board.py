@@ -17,8 +17,10 @@ with ui.session() as s:
     townships = network.townships(s)
     categories = network.categories(s)
     units = network.handling_units(s)
+    leaders = network.leaders(s)
 
 keys = list(counts)
+ui.queue_warnings(counts)
 queue = st.segmented_control(ui.tr("board.queue"), keys, default=keys[0] if keys else None,
                              format_func=lambda k: f"{ui.tr(f'queue.{k}')} {counts[k]}", key="board_queue")
 queue = queue or (keys[0] if keys else None)
@@ -26,7 +28,7 @@ if queue is None:
     st.stop()
 
 all_ = ui.tr("ledger.all")
-c1, c2, c3, c4, c5 = st.columns([1, 1, 1.4, 1, 1])
+c1, c2, c3, c4, c5, c6 = st.columns([1, 1, 1.4, 1, 1, 1])
 township = c1.selectbox(ui.tr("ledger.township"), [None, *[t.id for t in townships]], key="board_township",
                         format_func=lambda v: all_ if v is None else next(t.name for t in townships if t.id == v))
 category = c2.selectbox(ui.tr("ledger.category"), [None, *[c.id for c in categories]], key="board_category",
@@ -36,10 +38,12 @@ unit = c3.selectbox(ui.tr("board.unit"), [None, *[u.id for u in units]], key="bo
                     format_func=lambda v: all_ if v is None else next(u.name for u in units if u.id == v))
 priority = c4.selectbox(ui.tr("board.priority"), [None, *[p.value for p in Priority]], key="board_priority",
                         format_func=lambda v: all_ if v is None else ui.lbl(v, Priority))
-only_overdue = c5.toggle(ui.tr("ledger.only_overdue"), key="board_overdue")
+leader = c5.selectbox(ui.tr("board.leader"), [None, *[g.id for g in leaders]], key="board_leader",
+                      format_func=lambda v: all_ if v is None else next(g.name for g in leaders if g.id == v))
+only_overdue = c6.toggle(ui.tr("ledger.only_overdue"), key="board_overdue")
 
 filters = ledger.LedgerFilter(township_id=township, category_id=category, unit_id=unit, priority=priority,
-                              only_overdue=only_overdue)
+                              owner_leader_id=leader, only_overdue=only_overdue)
 page_size = 50
 page = st.session_state.get("board_page", 1)
 with ui.session() as s:

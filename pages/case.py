@@ -5,13 +5,13 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from core import casefile, deadlines, network, services, ui, workflow
+from core import casefile, deadlines, network, services, templates, ui, workflow
 from core import sheets as casefile_sheets
 from core.clock import local_now
 from core.errors import DomainError
 from core.labels import TEXT
-from core.models import (CaseAction, CaseStatus, Channel, FeedbackChannel, Priority, Rating, ReturnReason, Role, Tier,
-                         Truthfulness)
+from core.models import (CaseAction, CaseStatus, Channel, FeedbackChannel, Priority, Rating, ReturnReason, Role,
+                         TemplateKind, Tier, Truthfulness)
 
 user = ui.require_page("case")
 now = local_now()
@@ -63,6 +63,11 @@ if cf.duplicates:
 if cf.pending_extension:
     st.info(ui.tr("case.extension_pending", due=f"{cf.pending_extension.requested_due_at:%Y-%m-%d}",
                   reason=cf.pending_extension.reason))
+reminders = [e for e in cf.events if e.action == CaseAction.supervise]
+if reminders and case.status in workflow.HANDLING:
+    last = reminders[-1]
+    st.error(ui.tr("case.reminder", n=len(reminders), who=last.actor_name, at=f"{last.at:%Y-%m-%d %H:%M}",
+                   note=(last.details or {}).get("note", "")), icon=":material/notification_important:")
 
 
 def when(value: datetime | None) -> str:
@@ -129,8 +134,19 @@ def to_params(values: dict) -> dict:
     return params
 
 
+# the leader's instruction and the reply to the resident start from the admin's templates
+TEMPLATED = {CaseAction.order: (TemplateKind.instruction, "instruction"), CaseAction.feedback: (TemplateKind.reply, "text")}
+if any(a in TEMPLATED for a in allowed):
+    with ui.session() as s:
+        template_choices = {a: templates.templates_for(s, kind=kind, category_id=case.category_id)
+                            for a, (kind, _f) in TEMPLATED.items()}
+        template_values = templates.case_values(s, case, now=now)
+
 for action in allowed:
     with st.expander(ui.lbl(action, CaseAction), expanded=len(allowed) == 1):
+        if action in TEMPLATED:
+            ui.template_picker(template_choices[action], template_values, key=f"case_{action}_template",
+                               target_key=f"case_{action}_{TEMPLATED[action][1]}")
         with st.form(f"case_form_{action}"):
             values = {field.name: ui.action_field(field, key=f"case_{action}_{field.name}", categories=category_names,
                                                   units=unit_names, default=default_for(action, field),

@@ -17,6 +17,7 @@ with ui.session() as s:
 
 st.markdown(f"#### {ui.tr('home.today')}")
 if queues:
+    ui.queue_warnings(dict(queues))
     ui.counters([(f"queue.{key}", n) for key, n in queues])
     if st.button(ui.tr("home.open_board"), icon=":material/view_kanban:", key="home_open_board"):
         st.switch_page("pages/board.py")

@@ -38,7 +38,20 @@ def test_queue_counts_on_known_cases(engine):
     assert multi == {"to_draft": 2, "to_order": 0, "to_review": 1, "returned": 1, "to_feed_back": 1, "to_close": 1,
                      "supervised": 1, "circular_due": 1, "due_today": 1, "overdue": 2}
     # a unit handler's queues hold only their unit's cases
-    assert water == {"to_accept": 1, "in_handling": 1, "due_today": 1, "overdue": 1}
+    assert water == {"to_accept": 1, "in_handling": 1, "supervised": 0, "due_soon": 1, "overdue": 1}
+
+
+def test_a_unit_is_warned_48_hours_before_a_deadline(engine):
+    with Session(engine) as s:
+        units = factories.county(s)
+        dept = units["dept"].id
+        factories.case(s, status=S.in_progress, received_at=NOW - DAY, unit_id=dept, due_at=NOW + timedelta(hours=47))
+        factories.case(s, status=S.returned, received_at=NOW - DAY, unit_id=dept, due_at=NOW + timedelta(hours=49))
+        factories.case(s, status=S.reported, received_at=NOW - DAY, unit_id=dept, due_at=NOW + DAY)  # reported: done
+        factories.case(s, status=S.dispatched, received_at=NOW - DAY, unit_id=dept, due_at=NOW - DAY)  # overdue
+        factories.user(s, "water", {Role.unit_handler}, NOW, unit_id=dept)
+        counts = dict(board.counts(s, user=auth.load_current_user(s, "water"), now=NOW))
+    assert (counts["due_soon"], counts["overdue"]) == (1, 1)
 
 
 def test_queue_lists_match_counts_and_come_nearest_deadline_first(engine):
@@ -74,8 +87,12 @@ def test_leader_owned_queue(engine):
         s.flush()
         factories.case(s, status=S.in_progress, received_at=NOW - DAY, owner_leader_id=leader.id)
         factories.case(s, status=S.closed, received_at=NOW - DAY, owner_leader_id=leader.id)
-        counts = dict(board.counts(s, user=auth.load_current_user(s, "boss"), now=NOW))
+        factories.case(s, status=S.in_progress, received_at=NOW - DAY)
+        user = auth.load_current_user(s, "boss")
+        counts = dict(board.counts(s, user=user, now=NOW))
+        total, _ = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(owner_leader_id=leader.id), now=NOW)
     assert counts["owned"] == 1
+    assert total == 2  # the leader filter: both of the leader's cases, not the third
 
 
 def test_admin_counters(engine):

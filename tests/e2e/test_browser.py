@@ -153,3 +153,16 @@ def test_clerk_drafts_two_cases_at_once_on_the_board(server, browser):
     page.get_by_text("已处理 2 件。").wait_for(timeout=TIMEOUT_MS)
     shot(page, "board_bulk_draft")
     page.close()
+
+
+@pytest.mark.parametrize("username,path,heading", [("leader", "desk", "领导批示台"), ("supervisor", "supervision", "督办室"),
+                                                   ("unit_health", "board", "工作队列")])
+def test_desks_render_in_the_browser(server, browser, username, path, heading):
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    sign_in(page, server, username)
+    page.goto(f"{server}/{path}")
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=TIMEOUT_MS)
+    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=TIMEOUT_MS)
+    assert page.locator("[data-testid='stException']").count() == 0
+    shot(page, f"{path}_{username}")
+    page.close()

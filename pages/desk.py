@@ -1,0 +1,71 @@
+"""领导批示台: the cases waiting for this leader's order and instruction (下单/批示), ordered in one
+go from an instruction template filled per case; and the cases the leader owns (包案) with their
+deadlines."""
+import streamlit as st
+
+from core import board, ledger, services, templates, ui
+from core.clock import local_now
+from core.errors import DomainError
+from core.models import CaseAction, TemplateKind
+
+user = ui.require_page("desk")
+now = local_now()
+with ui.session() as s:
+    counts = dict(board.counts(s, user=user, now=now))
+    leader_id = board.leader_id_of(s, user)
+    owned_overdue = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(owner_leader_id=leader_id or -1,
+                                                                                only_overdue=True),
+                                      now=now, page_size=1)[0]
+    instruction_templates = templates.templates_for(s, kind=TemplateKind.instruction, category_id=None)
+ui.counters([("queue.to_order", counts.get("to_order", 0)), ("queue.owned", counts.get("owned", 0)),
+             ("desk.owned_overdue", owned_overdue), ("queue.urgent_open", counts.get("urgent_open", 0))])
+ui.queue_warnings({"overdue": owned_overdue})
+
+tab_order, tab_owned = st.tabs([ui.tr("desk.to_order"), ui.tr("desk.owned")])
+with tab_order:
+    with ui.session() as s:
+        total, rows = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(), now=now, page_size=100,
+                                        by_deadline=True,
+                                        extra=board.condition(s, user=user, key="to_order", now=now))
+    st.caption(ui.tr("desk.order_hint", n=total))
+    if "desk_result" in st.session_state:
+        done, refused = st.session_state.pop("desk_result")
+        st.success(ui.tr("board.bulk_done", n=done))
+        for code, reason in refused:
+            st.error(ui.tr("board.bulk_refused", code=code, reason=reason))
+    round_ = st.session_state.get("desk_round", 0)
+    ticked = ui.case_table(rows, ["tracking_code", "flags", "title", "township", "category", "unit", "received_at"],
+                           key=f"desk_to_order_{round_}", many=True)
+    if not rows.empty:
+        ui.template_picker(instruction_templates, {}, key="desk_template", target_key="desk_instruction")
+        with st.form("desk_order"):
+            instruction = st.text_area(ui.tr("field.instruction"), max_chars=2000, key="desk_instruction",
+                                       help=ui.tr("desk.placeholders"))
+            if st.form_submit_button(ui.tr("desk.order", n=len(ticked)), type="primary"):
+                if not ticked:
+                    st.warning(ui.tr("board.bulk_none"))
+                else:
+                    picked = rows.iloc[ticked]
+                    codes = dict(zip(picked["id"].astype(int), picked["tracking_code"], strict=True))
+                    with ui.session() as s:
+                        at = local_now()
+
+                        def per_case(case):
+                            return {"instruction": templates.fill(instruction, templates.case_values(s, case, now=at))}
+                        outcomes = services.act_many(s, CaseAction.order, actor=user, now=at,
+                                                     cases=[(int(r.id), int(r.version)) for r in picked.itertuples()],
+                                                     params_for=per_case)
+                        s.commit()
+                    st.session_state["desk_result"] = (
+                        sum(1 for _i, refusal in outcomes if refusal is None),
+                        [(codes[i], refusal.message(ui.lang())) for i, refusal in outcomes
+                         if isinstance(refusal, DomainError)])
+                    st.session_state["desk_round"] = round_ + 1
+                    st.session_state.pop("desk_instruction", None)
+                    st.rerun()
+with tab_owned:
+    with ui.session() as s:
+        total, rows = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(), now=now, page_size=100,
+                                        by_deadline=True, extra=board.condition(s, user=user, key="owned", now=now))
+    st.caption(ui.tr("desk.owned_hint", n=total))
+    ui.case_table(rows, ["tracking_code", "due_at", "flags", "title", "unit", "status", "township"], key="desk_owned")
