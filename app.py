@@ -14,6 +14,25 @@ authenticator = ui.authenticator()
 if st.session_state.get("authentication_status"):
     authenticator.logout(button_name=ui.tr("logout"), location="sidebar", key="app_logout")
 
+
+def signed_out() -> None:
+    """Placeholder page while signed out: registering it keeps pages/ out of the menu."""
+
+
+# Signed out, two pages exist: the sign-in (default) and the public progress lookup, which
+# residents open without an account and which shows no sign-in form.
+public_page = st.Page("pages/progress.py", title=ui.page_title("progress"), url_path="progress")
+if not st.session_state.get("authentication_status"):
+    # every signed-in page's path is held by the placeholder too: a deep link or a session the
+    # cookie restores below must not meet Streamlit's "page not found" first
+    signed_out_nav = st.navigation([st.Page(signed_out, title=ui.tr("login.title"), url_path="login", default=True),
+                                    public_page,
+                                    *(st.Page(signed_out, title=ui.tr("login.title"), url_path=spec.key)
+                                      for spec in auth.PAGES)], position="hidden")
+    if signed_out_nav.url_path == "progress":
+        signed_out_nav.run()
+        st.stop()
+
 # Title and banner sit in a placeholder that is emptied once signed in. The login form is drawn by
 # the authenticator outside it: on success that call also renders the cookie component, which
 # must stay on the page for the browser to store the cookie (emptying it loses the session).
@@ -42,15 +61,13 @@ if not st.session_state.get("authentication_status") and settings.is_demo:
         hide_index=True, width="stretch",
     )
 
-def signed_out() -> None:
-    """Placeholder page while signed out: registering it keeps pages/ out of the menu."""
-
-
 user = ui.current_user()
 if user is None:
-    if st.session_state.get("authentication_status"):
+    if st.session_state.get("authentication_status"):  # signed in, but the account was disabled since
         st.error(ui.tr("guard.disabled"))
-    st.navigation([st.Page(signed_out, title=ui.tr("login.title"), url_path="login")], position="hidden")
+        st.navigation([st.Page(signed_out, title=ui.tr("login.title"), url_path="login")], position="hidden")
+        st.stop()
+    st.page_link(public_page, label=ui.tr("progress.link"), icon=":material/search:")
     st.stop()
 
 login_header.empty()

@@ -31,6 +31,8 @@ STAFF_ROLES = frozenset({Role.clerk, Role.leader, Role.supervisor, Role.admin})
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home", "pages/home.py", ":material/dashboard:", ALL_ROLES),
+    PageSpec("report", "pages/report.py", ":material/add_comment:", frozenset({Role.liaison})),
+    PageSpec("duty", "pages/duty.py", ":material/support_agent:", frozenset({Role.clerk})),
     PageSpec("board", "pages/board.py", ":material/view_kanban:", ALL_ROLES - {Role.admin}),
     PageSpec("ledger", "pages/ledger.py", ":material/list_alt:", ALL_ROLES),
     PageSpec("case", "pages/case.py", ":material/description:", ALL_ROLES),

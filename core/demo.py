@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core import auth, deadlines
+from core.suggest import seed_keyword_rules
 from core.templates import seed_defaults as seed_text_templates
 from core.db import session_scope
 from core.models import (Case, CaseAction as A, CaseEvent, CaseStatus as S, Category, Channel, Extension,
@@ -241,6 +242,7 @@ def build_county(session: Session, rng: random.Random, today: date) -> County:
     _demo_accounts(session, county_data, liaison_ids, now)
     _reception_rules(session, county_data, township_ids)
     seed_text_templates(session, now=now)
+    seed_keyword_rules(session, now=now)
     return county_data
 
 

@@ -124,3 +124,11 @@ def list_cases(session: Session, *, user: CurrentUser, filters: LedgerFilter, no
         frame["reporter_name"] = frame["reporter_name"].map(mask_name)
         frame["reporter_phone"] = frame["reporter_phone"].map(mask_phone)
     return total, frame
+
+
+def result_summaries(session: Session, case_ids: list[int]) -> dict[int, str]:
+    """The result text of each case, for lists that show it (the liaison's reports)."""
+    if not case_ids:
+        return {}
+    rows = session.exec(select(Case.id, Case.result_summary).where(Case.id.in_(case_ids))).all()
+    return {case_id: text for case_id, text in rows if text}

@@ -281,7 +281,7 @@ class Case(SQLModel, table=True):
     title: str = Field(max_length=120)
     content: str = Field(sa_type=sa.Text)
     reporter_name: str | None = Field(default=None, max_length=40)
-    reporter_phone: str | None = Field(default=None, max_length=30)
+    reporter_phone: str | None = Field(default=None, max_length=30, index=True)
     reporter_address: str | None = Field(default=None, max_length=200)
     affected_count: int = 1
     township_id: int | None = Field(default=None, foreign_key="unit.id")
@@ -509,3 +509,44 @@ class TextTemplate(SQLModel, table=True):
     active: bool = True
     updated_at: NaiveDatetime
     updated_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Attachment(SQLModel, table=True):
+    """A photo or document filed with a case, kept in the database so that it is backed up with
+    the case and read only through the case's visibility rule (core.intake)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    filename: str = Field(max_length=120)
+    content_type: str = Field(max_length=80)
+    size: int
+    data: bytes = Field(sa_type=sa.LargeBinary)
+    uploaded_at: NaiveDatetime
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class KeywordRule(SQLModel, table=True):
+    """An admin's rule for suggestions while typing: a word in the text points to a category
+    (and optionally a handling unit), with a weight."""
+
+    __tablename__ = "keyword_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    keyword: str = Field(max_length=30)
+    category_id: int = Field(foreign_key="category.id")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    weight: int = 1
+    active: bool = True
+    updated_at: NaiveDatetime
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class LookupAttempt(SQLModel, table=True):
+    """One try on the public progress page: failed tries per tracking code are limited."""
+
+    __tablename__ = "lookup_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tracking_code: str = Field(max_length=20, index=True)
+    at: NaiveDatetime
+    ok: bool

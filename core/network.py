@@ -49,6 +49,11 @@ def townships(session: Session) -> list[Unit]:
                         .order_by(Unit.sort_order)).all()
 
 
+def villages(session: Session, township_id: int) -> list[Unit]:
+    return session.exec(select(Unit).where(Unit.parent_id == township_id, Unit.kind.in_(
+        [UnitKind.village, UnitKind.community])).order_by(Unit.sort_order, Unit.id)).all()
+
+
 def categories(session: Session) -> list[Category]:
     return session.exec(select(Category).where(Category.active == True).order_by(Category.sort_order)).all()  # noqa: E712
 

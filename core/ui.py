@@ -62,6 +62,22 @@ def _swept(url: str) -> int:
     return added
 
 
+@st.cache_resource(ttl=3600, show_spinner=False)
+def _classifier(url: str, marker: int):
+    from core import suggest
+    with Session(_engine_for(url)) as s:
+        return suggest.train(s)
+
+
+def classifier():
+    """The suggestion model, retrained at most hourly (or when the case count has moved by a
+    thousand), per process."""
+    from core import suggest
+    with session() as s:
+        marker = suggest.case_count(s) // 1000
+    return _classifier(settings().database_url, marker)
+
+
 def sweep_overdue() -> None:
     _swept(settings().database_url)
 
@@ -130,6 +146,26 @@ def require_page(page_key: str) -> CurrentUser:
 
 def show_error(exc: DomainError) -> None:
     st.error(exc.message(lang()))
+
+
+def field_errors(form: str, exc: DomainError | None = None) -> dict[str, str]:
+    """Messages per field of a form, kept across the rerun after a refused submit (FormErrors
+    carries several; any other refusal sits under its own field or at the top)."""
+    key = f"{form}_errors"
+    if exc is not None:
+        errors = getattr(exc, "errors", None) or {exc.field or "_form": exc}
+        st.session_state[key] = {name: e.message(lang()) for name, e in errors.items()}
+    return st.session_state.get(key, {})
+
+
+def clear_field_errors(form: str) -> None:
+    st.session_state.pop(f"{form}_errors", None)
+
+
+def under(errors: dict[str, str], *names: str) -> None:
+    for name in names:
+        if name in errors:
+            st.markdown(f":red[:material/error: {errors[name]}]")
 
 
 def counters(items: list[tuple[str, int]], per_row: int = 4) -> None:
@@ -221,3 +257,31 @@ def action_field(field, *, key: str, categories: dict[int, str], units: dict[int
     if field.kind == "bool":
         return st.checkbox(label, value=True, key=key)
     raise ValueError(field.kind)
+
+
+def duplicates_panel(user: CurrentUser, case, *, key: str) -> None:
+    """Possible duplicates of a newly registered case (same village and category, open, last 30
+    days), most similar first, each with a one-click merge through the workflow engine."""
+    from core import services, suggest
+    with session() as s:
+        found = suggest.possible_duplicates(s, user=user, text=case.content, category_id=case.category_id,
+                                            village_id=case.village_id, township_id=case.township_id,
+                                            now=local_now(), exclude_case_id=case.id)
+    if not found:
+        st.caption(tr("suggest.no_duplicates"))
+        return
+    st.markdown(f"**{tr('suggest.duplicates', n=len(found))}**")
+    for other, score in found:
+        left, right = st.columns([5, 1])
+        left.markdown(f"`{other.tracking_code}` · {tr('suggest.similar', pct=round(score * 100))} · "
+                      f"{other.received_at:%m-%d %H:%M}  \n{other.title}")
+        if right.button(tr("suggest.merge"), key=f"{key}_merge_{other.id}"):
+            try:
+                with session() as s:
+                    services.merge(s, case_id=case.id, actor=user, now=local_now(), expected_version=case.version,
+                                   master_case_id=other.id)
+                    s.commit()
+                st.session_state[f"{key}_merged"] = other.tracking_code
+                st.rerun()
+            except DomainError as exc:
+                show_error(exc)

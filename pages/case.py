@@ -5,7 +5,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from core import casefile, deadlines, network, services, templates, ui, workflow
+from core import casefile, deadlines, intake, network, services, suggest, templates, ui, workflow
 from core import sheets as casefile_sheets
 from core.clock import local_now
 from core.errors import DomainError
@@ -107,6 +107,18 @@ if cf.reports:
                               data=casefile_sheets.handling_report_sheet(cf, issuer=ui.tr("case.sheet.issuer")),
                               file_name=f"{case.tracking_code}-办理报告单.html", key="case_sheet_report")
 
+with ui.session() as s:
+    files = intake.attachments_of(s, user=user, case_id=case.id)
+if files:
+    st.markdown(f"#### {ui.tr('field.attachments')}")
+    cols = st.columns(4)
+    for i, file in enumerate(files):
+        with cols[i % 4]:
+            if file.content_type.startswith("image/"):
+                st.image(file.data, caption=file.filename, width=200)
+            st.download_button(file.filename, data=file.data, mime=file.content_type, file_name=file.filename,
+                               icon=":material/attach_file:", key=f"case_file_{file.id}")
+
 st.markdown(f"#### {ui.tr('case.actions')}")
 allowed = workflow.allowed_actions(user, case.status, case_unit_id=case.unit_id, case_liaison_id=case.liaison_id)
 if not allowed:
@@ -115,12 +127,32 @@ category_names = {c.id: (c.name_en if ui.lang() == "en" else c.name_zh) for c in
 unit_names = {u.id: u.name for u in units}
 
 
+# drafting (拟办) starts from the suggestions of intake, and shows possible duplicates to merge
+suggested_categories, suggested_units = [], []
+if CaseAction.draft in allowed:
+    with ui.session() as s:
+        suggested_categories, suggested_units = suggest.suggest(s, ui.classifier(), case.content)
+    if f"case_dup_{code}_merged" in st.session_state:
+        st.info(ui.tr("suggest.merged", code=st.session_state.pop(f"case_dup_{code}_merged")))
+    with st.container(border=True):
+        if suggested_categories:
+            st.caption(" · ".join([
+                ui.tr("suggest.categories", names="、".join(category_names.get(c.id, "") for c in suggested_categories)),
+                ui.tr("suggest.units", names="、".join(unit_names.get(u.id, "") for u in suggested_units))]))
+        ui.duplicates_panel(user, case, key=f"case_dup_{code}")
+
+
 def default_for(action: CaseAction, field: casefile.Field):
-    """A draft starts from what the case already has; its unit from the category's default."""
+    """A draft starts from what the case already has, else from the suggestions; its unit from
+    the category's default."""
     if action != CaseAction.draft:
         return None
-    if field.kind == "unit" and case.unit_id is None and case.category_id:
-        return next((c.default_unit_id for c in categories if c.id == case.category_id), None)
+    if field.kind == "category" and case.category_id is None and suggested_categories:
+        return suggested_categories[0].id
+    if field.kind == "unit" and case.unit_id is None:
+        category_id = case.category_id or (suggested_categories[0].id if suggested_categories else None)
+        default = next((c.default_unit_id for c in categories if c.id == category_id), None)
+        return default or (suggested_units[0].id if suggested_units else None)
     return getattr(case, field.name, None)
 
 

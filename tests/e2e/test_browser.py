@@ -28,6 +28,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 SHOTS = ROOT / os.environ.get("MQT_SCREENSHOT_DIR", "tests/e2e/artifacts")
 TIMEOUT_MS = 60_000
+DATABASE: dict[str, str] = {}  # the server's database, for tests that look a case up
 
 
 def free_port() -> int:
@@ -41,7 +42,7 @@ def server(tmp_path_factory):
     from tests.conftest import new_database_url
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MQT_")}
-    env["DATABASE_URL"] = new_database_url(tmp_path_factory.mktemp("e2e"))
+    env["DATABASE_URL"] = DATABASE["url"] = new_database_url(tmp_path_factory.mktemp("e2e"))
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
@@ -165,4 +166,29 @@ def test_desks_render_in_the_browser(server, browser, username, path, heading):
     page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=TIMEOUT_MS)
     assert page.locator("[data-testid='stException']").count() == 0
     shot(page, f"{path}_{username}")
+    page.close()
+
+
+def test_a_resident_checks_progress_without_signing_in(server, browser):
+    from sqlmodel import Session, select
+
+    from core.db import make_engine
+    from core.models import Case, CaseStatus
+    page = browser.new_page(viewport={"width": 420, "height": 900})  # a phone
+    page.goto(server)
+    page.get_by_text("群众查询办理进度").first.wait_for(timeout=TIMEOUT_MS)
+    engine = make_engine(DATABASE["url"])
+    with Session(engine) as s:
+        case = s.exec(select(Case).where(Case.status == CaseStatus.closed, Case.reporter_phone.is_not(None))
+                      .order_by(Case.id)).first()
+    engine.dispose()
+    page.goto(f"{server}/progress")
+    page.get_by_role("heading", name="办理进度查询").first.wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_role("button", name="登录").count() == 0  # no sign-in form on the public page
+    page.get_by_label("事项编号").fill(case.tracking_code)
+    page.get_by_label("电话后四位").fill(case.reporter_phone[-4:])
+    page.get_by_role("button", name="查询").click()
+    page.get_by_text("已结案").first.wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_text(case.reporter_name).count() == 0
+    shot(page, "progress_public")
     page.close()

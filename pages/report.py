@@ -1,0 +1,121 @@
+"""上报民情 (liaison, phone-width): six things to fill — who, where, what, category (suggested),
+urgent or major, photos — then a large tracking code; and 我的上报, where the liaison follows
+their reports and records the resident's rating after feedback."""
+import pandas as pd
+import streamlit as st
+
+from core import board, intake, ledger, network, services, suggest, ui
+from core.clock import local_now
+from core.errors import DomainError
+from core.models import CaseStatus, Rating
+
+user = ui.require_page("report")
+FORM = "rep"
+with ui.session() as s:
+    townships = network.townships(s)
+    categories = network.categories(s)
+category_names = {c.id: (c.name_en if ui.lang() == "en" else c.name_zh) for c in categories}
+
+tab_new, tab_mine = st.tabs([ui.tr("report.new"), ui.tr("report.mine")])
+with tab_new:
+    if "rep_done" in st.session_state:
+        st.success(ui.tr("report.done"))
+        st.markdown(f"<div style='font-size:2.2rem;font-weight:700;letter-spacing:.05em'>{st.session_state['rep_done']}</div>",
+                    unsafe_allow_html=True)  # a tracking code of our own making: letters, digits, dashes
+        st.caption(ui.tr("report.done_hint"))
+        if st.button(ui.tr("report.another"), type="primary", key="rep_another"):
+            st.session_state.pop("rep_done")
+            st.rerun()
+        st.stop()
+    errors = ui.field_errors(FORM)
+    if "_form" in errors:
+        st.error(errors["_form"])
+    c1, c2 = st.columns([3, 2])
+    c1.text_input(ui.tr("field.who") + " *", max_chars=intake.NAME_MAX, key="rep_who",
+                  placeholder=ui.tr("report.who_hint"))
+    c2.text_input(ui.tr("field.phone"), max_chars=20, key="rep_phone", placeholder="13812345678")
+    ui.under(errors, "who", "phone")
+    c1, c2 = st.columns(2)
+    township = c1.selectbox(ui.tr("field.township_id") + " *", [t.id for t in townships], index=None, key="rep_township",
+                            format_func=lambda i: next(t.name for t in townships if t.id == i),
+                            placeholder=ui.tr("case.choose"))
+    with ui.session() as s:
+        villages = network.villages(s, township) if township else []
+    c2.selectbox(ui.tr("field.village_id"), [v.id for v in villages], index=None, key="rep_village",
+                 format_func=lambda i: next(v.name for v in villages if v.id == i), placeholder=ui.tr("case.choose"))
+    ui.under(errors, "place")
+    content = st.text_area(ui.tr("field.content") + " *", max_chars=intake.CONTENT_MAX, height=120, key="rep_content",
+                           placeholder=ui.tr("report.content_hint"))
+    ui.under(errors, "content")
+    suggested = []
+    if content.strip():
+        with ui.session() as s:
+            suggested, _units = suggest.suggest(s, ui.classifier(), content)
+    options = [c.id for c in suggested if c.id in category_names]
+    options += [i for i in category_names if i not in options]
+    if suggested and not st.session_state.get("rep_category_touched"):
+        st.session_state["rep_category"] = options[0]
+    st.selectbox(ui.tr("field.category_id"), options, index=None, key="rep_category",
+                 format_func=category_names.get, placeholder=ui.tr("report.category_hint"),
+                 on_change=lambda: st.session_state.update(rep_category_touched=True))
+    if suggested:
+        st.caption(ui.tr("suggest.categories", names="、".join(category_names.get(c.id, "") for c in suggested)))
+    st.radio(ui.tr("field.flag"), list(intake.FLAGS), horizontal=True, key="rep_flag",
+             format_func=lambda f: ui.tr(f"flag.choice.{f}"))
+    files = st.file_uploader(ui.tr("field.attachments"), type=[t.lstrip(".") for t in intake.ATTACHMENT_TYPES],
+                             accept_multiple_files=True, key="rep_files")
+    ui.under(errors, "attachments")
+    if st.button(ui.tr("report.submit"), type="primary", width="stretch", key="rep_submit"):
+        try:
+            with ui.session() as s:
+                case = intake.submit_liaison_report(
+                    s, actor=user, now=local_now(), who=st.session_state.get("rep_who", ""),
+                    phone=st.session_state.get("rep_phone"), township_id=township,
+                    village_id=st.session_state.get("rep_village"), content=content,
+                    category_id=st.session_state.get("rep_category"), flag=st.session_state.get("rep_flag", "none"),
+                    files=[intake.Upload(f.name, f.getvalue()) for f in files or []])
+                s.commit()
+            ui.clear_field_errors(FORM)
+            for key in ("rep_who", "rep_phone", "rep_village", "rep_content", "rep_category", "rep_category_touched",
+                        "rep_flag", "rep_files"):
+                st.session_state.pop(key, None)
+            st.session_state["rep_done"] = case.tracking_code
+        except DomainError as exc:
+            ui.field_errors(FORM, exc)  # everything typed stays in the widgets
+        st.rerun()
+
+with tab_mine:
+    now = local_now()
+    with ui.session() as s:
+        _n, to_rate = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(), now=now, page_size=50,
+                                        extra=board.condition(s, user=user, key="to_rate", now=now))
+        _n, mine = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(), now=now, page_size=100)
+        results = ledger.result_summaries(s, [] if mine.empty else [int(i) for i in mine["id"]])
+    if not to_rate.empty:
+        st.markdown(f"#### {ui.tr('report.to_rate', n=len(to_rate))}")
+        for row in to_rate.itertuples():
+            with st.container(border=True):
+                st.markdown(f"**{row.tracking_code}** · {row.title}")
+                st.caption(results.get(row.id) or "")
+                choice = st.radio(ui.tr("field.rating"), [r.value for r in Rating], horizontal=True, index=None,
+                                  format_func=lambda v: ui.lbl(v, Rating), key=f"rep_rate_{row.id}")
+                if st.button(ui.tr("report.rate"), key=f"rep_rate_btn_{row.id}", disabled=choice is None):
+                    try:
+                        with ui.session() as s:
+                            services.rate(s, case_id=int(row.id), actor=user, now=local_now(),
+                                          expected_version=int(row.version), rating=Rating(choice))
+                            s.commit()
+                        st.rerun()
+                    except DomainError as exc:
+                        ui.show_error(exc)
+    st.markdown(f"#### {ui.tr('report.mine')}")
+    if mine.empty:
+        st.info(ui.tr("ledger.empty"))
+    else:
+        st.dataframe(pd.DataFrame({
+            ui.tr("col.tracking_code"): mine["tracking_code"], ui.tr("col.title"): mine["title"],
+            ui.tr("col.status"): mine["status"].map(lambda v: ui.lbl(v, CaseStatus)),
+            ui.tr("col.due_at"): mine["due_at"].dt.strftime("%m-%d").fillna(""),
+            ui.tr("field.result"): mine["id"].map(lambda i: results.get(i) or ""),
+            ui.tr("col.rating"): mine["rating"].map(lambda v: ui.lbl(v, Rating) if isinstance(v, str) else ""),
+        }), hide_index=True, width="stretch")
