@@ -24,6 +24,14 @@ if queues:
 if admin:
     ui.counters(admin)
 
+if user.has(Role.leader):  # 重大紧急及时上报: new urgent or major cases reach leaders at once
+    with ui.session() as s:
+        _n, urgent = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(), now=now, page_size=8,
+                                       extra=board.condition(s, user=user, key="urgent_open", now=now))
+    st.markdown(f"#### :red[{ui.tr('home.urgent')}]")
+    ui.case_table(urgent, ["tracking_code", "received_at", "flags", "title", "township", "status", "due_at"],
+                  key="home_urgent")
+
 st.markdown(f"#### {ui.tr('home.recent')}")
 ui.case_table(recent, ["tracking_code", "received_at", "title", "township", "status", "due_at", "flags"],
               key="home_recent")
