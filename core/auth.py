@@ -43,6 +43,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("users", "pages/users.py", ":material/manage_accounts:", frozenset({Role.admin})),
     PageSpec("limits", "pages/limits.py", ":material/event_available:", frozenset({Role.admin})),
     PageSpec("templates", "pages/templates.py", ":material/edit_note:", frozenset({Role.admin})),
+    PageSpec("import", "pages/import.py", ":material/upload_file:", frozenset({Role.clerk, Role.admin})),
     PageSpec("keywords", "pages/keywords.py", ":material/label:", frozenset({Role.admin})),
     PageSpec("account", "pages/account.py", ":material/person:", ALL_ROLES),
 )

@@ -103,6 +103,42 @@ def _unit_id(session, name_or_code: str) -> int:
     return unit.id
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core import ledger_io
+    engine, _settings = _engine(args)
+    migrate(engine)
+    path = Path(args.path)
+    rows = ledger_io.read_table(path.read_bytes(), path.name)
+    with session_scope(engine) as session:
+        checked = ledger_io.check_rows(session, rows)
+        for cell in checked.errors:
+            print(f"row {cell.row}, column {cell.column}: {cell.error.message('en')}", file=sys.stderr)
+        if checked.errors:
+            print(f"error: {len(checked.errors)} error(s) in {path.name}; nothing imported.", file=sys.stderr)
+            return 2
+        if args.dry_run:
+            print(f"Dry run: {len(checked.rows)} row(s) of {path.name} are good; nothing written.")
+            return 0
+        codes = ledger_io.import_rows(session, actor=None, checked=checked, now=local_now(), source=path.name)
+    print(f"Imported {len(codes)} case(s) from {path.name}.")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core import ledger_io
+    engine, _settings = _engine(args)
+    migrate(engine)
+    with session_scope(engine) as session:
+        rows = ledger_io.export_rows(session, user=None)
+    Path(args.path).write_bytes(ledger_io.write_table(rows, args.path))
+    print(f"Exported {len(rows)} case(s) to {args.path}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core.cli", description="民情通 administration")
     parser.add_argument("--database-url", help="overrides DATABASE_URL for this command")
@@ -121,6 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sweep", help="put overdue cases on the supervision register (run from cron)")
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("import", help="import an old ledger (.csv or .xlsx), all rows or none")
+    p.add_argument("path")
+    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    p.set_defaults(func=cmd_import)
+    p = sub.add_parser("export", help="export data")
+    p.add_argument("what", choices=["cases"])
+    p.add_argument("path", help="a .csv or .xlsx file")
+    p.set_defaults(func=cmd_export)
 
     user = sub.add_parser("user", help="accounts").add_subparsers(dest="user_command", required=True)
     p = user.add_parser("add", help="create an account")
@@ -148,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     except DomainError as exc:
         print(f"error: {exc.message('en')}", file=sys.stderr)
         return 2
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -72,7 +72,10 @@ def register(session: Session, *, actor: CurrentUser | None, now: datetime, chan
                 version=1)
     session.add(case)
     session.flush()
-    case.tracking_code = tracking_code(now.year, case.id)
+    code = tracking_code(now.year, case.id)
+    if session.exec(select(Case.id).where(Case.tracking_code == code)).first() is not None:
+        code = f"{code}-{case.id}"  # an imported ledger already used this number
+    case.tracking_code = code
     _event(session, case, actor=actor, role=role, action=A.register, now=now, from_status=None,
            details={"intake_channel": str(channel), "urgent": is_urgent, "major": is_major})
     session.flush()

@@ -1,0 +1,286 @@
+"""Old paper and Excel ledgers in, the case ledger out (S4 台账): one column set for both, CSV or
+.xlsx. An import is checked whole first — every bad cell reported by row and column — and then
+written all-or-nothing; imported cases keep their dates and stages and carry an event marked as
+imported. An export re-imports to the same cases."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from core import labels, limits
+from core.auth import CurrentUser
+from core.errors import DomainError
+from core.intake import CONTENT_MAX, NAME_MAX, normalize_phone
+from core.models import (Case, CaseAction, CaseEvent, CaseStatus, Category, Channel, Priority, Rating, Role, Tier,
+                         Unit, UnitKind)
+from core.services import SYSTEM, make_title, tracking_code
+
+COLUMNS = ("tracking_code", "received_at", "channel", "township", "village", "category", "content", "reporter_name",
+           "reporter_phone", "unit", "tier", "priority", "status", "dispatched_at", "due_at", "closed_at",
+           "feedback_at", "rating", "followed_up_at")
+ALIASES = {
+    "编号": "tracking_code", "事项编号": "tracking_code", "登记时间": "received_at", "受理时间": "received_at",
+    "渠道": "channel", "来源": "channel", "乡镇": "township", "乡镇（社区）": "township", "村": "village",
+    "村（社区）": "village", "类别": "category", "诉求类别": "category", "内容": "content", "反映内容": "content",
+    "反映人": "reporter_name", "电话": "reporter_phone", "联系电话": "reporter_phone", "承办单位": "unit",
+    "层级": "tier", "办理层级": "tier", "缓急": "priority", "阶段": "status", "状态": "status",
+    "交办时间": "dispatched_at", "办理时限": "due_at", "结案时间": "closed_at", "反馈时间": "feedback_at",
+    "评价": "rating", "满意度": "rating", "回访时间": "followed_up_at",
+}
+REQUIRED = ("received_at", "channel", "content", "status")
+DATES = ("received_at", "dispatched_at", "due_at", "closed_at", "feedback_at", "followed_up_at")
+ENUMS = {"channel": Channel, "tier": Tier, "priority": Priority, "status": CaseStatus, "rating": Rating}
+# stages that only exist once a unit has the case (a closed one may have been answered on the spot)
+AT_UNIT = {CaseStatus.dispatched, CaseStatus.in_progress, CaseStatus.reported, CaseStatus.returned,
+           CaseStatus.approved, CaseStatus.fed_back}
+CODE = re.compile(r"^[A-Z0-9-]{4,20}$")
+IMPORTERS = (Role.clerk, Role.admin)
+
+
+@dataclass(frozen=True)
+class CellError:
+    row: int  # as the spreadsheet numbers it: the header is row 1
+    column: str
+    error: DomainError
+
+
+@dataclass
+class Checked:
+    rows: list[dict] = field(default_factory=list)
+    errors: list[CellError] = field(default_factory=list)
+
+
+def read_table(data: bytes, filename: str) -> list[dict[str, str]]:
+    """Rows as {column: text}, headers mapped from English names or Chinese aliases."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".xlsx":
+        sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
+        values = [["" if v is None else (f"{v:%Y-%m-%d %H:%M:%S}" if isinstance(v, datetime) else str(v)) for v in row]
+                  for row in sheet.iter_rows(values_only=True)]
+    elif suffix == ".csv":
+        values = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    else:
+        raise DomainError("error.import_type")
+    if not values:
+        raise DomainError("error.import_empty")
+    header = [ALIASES.get(h.strip(), h.strip()) for h in values[0]]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise DomainError("error.import_columns", columns="、".join(missing))
+    return [{name: (cell or "").strip() for name, cell in zip(header, row, strict=False) if name in COLUMNS}
+            for row in values[1:] if any((cell or "").strip() for cell in row)]
+
+
+def _date(text: str) -> datetime:
+    for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y.%m.%d"):
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    raise DomainError("error.import_date", value=text)
+
+
+def _enum(enum, text: str):
+    """By code or by its label in either language."""
+    for member in enum:
+        if text in (member.value, labels.label(member, "zh"), labels.label(member, "en")):
+            return member
+    raise DomainError("error.import_value", value=text)
+
+
+class _Names:
+    """Townships, villages, units and categories by the names a ledger uses."""
+
+    def __init__(self, session: Session) -> None:
+        units = session.exec(select(Unit)).all()
+        self.townships = {u.name: u.id for u in units if u.kind in (UnitKind.township, UnitKind.community)}
+        self.villages = {(u.parent_id, u.name): u.id for u in units if u.kind in (UnitKind.village, UnitKind.community)}
+        self.units = {u.name: u.id for u in units} | {u.code: u.id for u in units if u.code}
+        self.categories = {}
+        for c in session.exec(select(Category)).all():
+            self.categories.update({c.code: c.id, c.name_zh: c.id, c.name_en: c.id})
+
+
+def check_rows(session: Session, rows: list[dict[str, str]], *, existing_codes: set[str] | None = None) -> Checked:
+    names = _Names(session)
+    checked = Checked()
+    given = [r.get("tracking_code", "").upper() for r in rows if r.get("tracking_code")]
+    taken = set(session.exec(select(Case.tracking_code).where(Case.tracking_code.in_(given))).all()) if given else set()
+    taken |= existing_codes or set()
+    seen: set[str] = set()
+    for number, raw in enumerate(rows, start=2):
+        row, bad = {}, []
+
+        def fail(column: str, error: DomainError) -> None:
+            bad.append(CellError(number, column, error))
+
+        for column in REQUIRED:
+            if not raw.get(column):
+                fail(column, DomainError("error.import_required"))
+        for column in DATES:
+            if raw.get(column):
+                try:
+                    row[column] = _date(raw[column])
+                except DomainError as exc:
+                    fail(column, exc)
+        for column, enum in ENUMS.items():
+            if raw.get(column):
+                try:
+                    row[column] = _enum(enum, raw[column])
+                except DomainError as exc:
+                    fail(column, exc)
+        code = raw.get("tracking_code", "").upper()
+        if code:
+            if not CODE.match(code) or code in taken or code in seen:
+                fail("tracking_code", DomainError("error.import_code", value=code))
+            seen.add(code)
+            row["tracking_code"] = code
+        content = raw.get("content", "")
+        if len(content) > CONTENT_MAX:
+            fail("content", DomainError("error.too_long", fields=["content"], n=CONTENT_MAX))
+        row["content"] = content
+        if len(raw.get("reporter_name", "")) > NAME_MAX:
+            fail("reporter_name", DomainError("error.too_long", fields=["who"], n=NAME_MAX))
+        row["reporter_name"] = raw.get("reporter_name") or None
+        try:
+            row["reporter_phone"] = normalize_phone(raw.get("reporter_phone"))
+        except DomainError as exc:
+            fail("reporter_phone", exc)
+        for column, table in (("township", names.townships), ("unit", names.units), ("category", names.categories)):
+            if raw.get(column):
+                if raw[column] in table:
+                    row[f"{column}_id"] = table[raw[column]]
+                else:
+                    fail(column, DomainError("error.import_unknown", value=raw[column]))
+        if raw.get("village"):
+            village = names.villages.get((row.get("township_id"), raw["village"]))
+            if village is None:
+                fail("village", DomainError("error.import_unknown", value=raw["village"]))
+            row["village_id"] = village
+        status = row.get("status")
+        if status in AT_UNIT:
+            for column in ("unit", "dispatched_at", "tier"):
+                if not raw.get(column):
+                    fail(column, DomainError("error.import_stage_needs", status=str(status)))
+        if status in (CaseStatus.closed, CaseStatus.explained) and not raw.get("closed_at"):
+            fail("closed_at", DomainError("error.import_stage_needs", status=str(status)))
+        received = row.get("received_at")
+        for column in ("dispatched_at", "closed_at", "feedback_at", "followed_up_at"):
+            if received and row.get(column) and row[column] < received:
+                fail(column, DomainError("error.import_before_received"))
+        if not bad and row.get("dispatched_at") and not row.get("due_at") and row.get("tier"):
+            try:  # 办理时限 missing: the working-day rule of the tier, from the dispatch
+                row["due_at"] = limits.due_for(session, tier=row["tier"], category_id=row.get("category_id"),
+                                               channel=row["channel"], is_major=False, start=row["dispatched_at"])
+            except DomainError as exc:
+                fail("due_at", exc)
+        checked.errors.extend(bad)
+        if not bad:
+            checked.rows.append(row)
+    return checked
+
+
+def import_rows(session: Session, *, actor: CurrentUser | None, checked: Checked, now: datetime,
+                source: str) -> list[str]:
+    """Write every checked row, or none: refuses while any row has an error. Returns the codes."""
+    if actor is not None and not actor.has(*IMPORTERS):
+        raise DomainError("error.permission")
+    if checked.errors:
+        raise DomainError("error.import_has_errors", n=len(checked.errors))
+    codes = []
+    for row in checked.rows:
+        rated = row.get("feedback_at") if row.get("rating") else None
+        case = Case(tracking_code=row.get("tracking_code") or f"TMP-{len(codes)}-{now:%H%M%S%f}", status=row["status"],
+                    channel=row["channel"], title=make_title(row["content"]), content=row["content"],
+                    reporter_name=row.get("reporter_name"), reporter_phone=row.get("reporter_phone"),
+                    township_id=row.get("township_id"), village_id=row.get("village_id"),
+                    category_id=row.get("category_id"), unit_id=row.get("unit_id"), tier=row.get("tier"),
+                    priority=row.get("priority"), received_at=row["received_at"], dispatched_at=row.get("dispatched_at"),
+                    due_at=row.get("due_at"), closed_at=row.get("closed_at"), fed_back_at=row.get("feedback_at"),
+                    rated_at=rated, rating=row.get("rating"), first_rating=row.get("rating"),
+                    followed_up_at=row.get("followed_up_at"), imported=True,
+                    created_by_id=actor.id if actor else None, version=1)
+        session.add(case)
+        session.flush()
+        if "tracking_code" not in row:
+            case.tracking_code = tracking_code(row["received_at"].year, case.id)
+        session.add(CaseEvent(case_id=case.id, at=now, actor_id=actor.id if actor else None,
+                              actor_name=actor.display_name if actor else "系统导入", actor_role=_role(actor),
+                              action=CaseAction.import_ledger, from_status=None, to_status=row["status"],
+                              details={"source": source[:120]}, imported=True))
+        codes.append(case.tracking_code)
+    session.flush()
+    return codes
+
+
+def _role(actor: CurrentUser | None) -> str:
+    if actor is None:
+        return SYSTEM
+    return str(Role.clerk if actor.has(Role.clerk) else Role.admin)
+
+
+def export_rows(session: Session, *, user: CurrentUser | None) -> list[dict[str, str]]:
+    """Every case in the import's columns (codes for stages, channels and ratings; names for
+    places, units and categories). For the center and the admin: it holds residents' phones."""
+    if user is not None and not user.has(*IMPORTERS):
+        raise DomainError("error.permission")
+    township, village, unit = aliased(Unit), aliased(Unit), aliased(Unit)
+    query = (select(Case, township.name, village.name, unit.name, Category.name_zh)
+             .outerjoin(township, township.id == Case.township_id).outerjoin(village, village.id == Case.village_id)
+             .outerjoin(unit, unit.id == Case.unit_id).outerjoin(Category, Category.id == Case.category_id)
+             .order_by(Case.id))
+
+    def when(value: datetime | None) -> str:
+        return f"{value:%Y-%m-%d %H:%M:%S}" if value else ""
+
+    out = []
+    for case, township_name, village_name, unit_name, category_name in session.exec(query):
+        out.append({"tracking_code": case.tracking_code, "received_at": when(case.received_at),
+                    "channel": str(case.channel), "township": township_name or "", "village": village_name or "",
+                    "category": category_name or "", "content": case.content, "reporter_name": case.reporter_name or "",
+                    "reporter_phone": case.reporter_phone or "", "unit": unit_name or "",
+                    "tier": str(case.tier or ""), "priority": str(case.priority or ""), "status": str(case.status),
+                    "dispatched_at": when(case.dispatched_at), "due_at": when(case.due_at),
+                    "closed_at": when(case.closed_at), "feedback_at": when(case.fed_back_at),
+                    "rating": str(case.rating or ""), "followed_up_at": when(case.followed_up_at)})
+    return out
+
+
+def write_table(rows: list[dict[str, str]], filename: str) -> bytes:
+    if Path(filename).suffix.lower() == ".xlsx":
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = "民情台账"
+        sheet.append(list(COLUMNS))
+        for row in rows:
+            sheet.append([row.get(c, "") for c in COLUMNS])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue()
+    if Path(filename).suffix.lower() != ".csv":
+        raise DomainError("error.import_type")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+TEMPLATE_ROW = {"tracking_code": "", "received_at": "2024-03-05 09:30", "channel": "hotline", "township": "",
+                "village": "", "category": "", "content": "组里自来水停了三天，水发黄", "reporter_name": "张三",
+                "reporter_phone": "13812345678", "unit": "", "tier": "", "priority": "", "status": "received",
+                "dispatched_at": "", "due_at": "", "closed_at": "", "feedback_at": "", "rating": "",
+                "followed_up_at": ""}
+
+
+def count_cases(session: Session) -> int:
+    return int(session.execute(sa.select(sa.func.count()).select_from(Case)).scalar())

@@ -1,0 +1,50 @@
+"""台账导入导出 (clerk, admin): an old ledger in — checked whole, every bad cell listed by row and
+column, then imported all-or-nothing — and the whole ledger out in the same columns."""
+import pandas as pd
+import streamlit as st
+
+from core import ledger_io, ui
+from core.clock import local_now
+from core.errors import DomainError
+
+user = ui.require_page("import")
+st.caption(ui.tr("import.intro", columns=", ".join(ledger_io.COLUMNS)))
+c1, c2, c3 = st.columns(3)
+for col, suffix in ((c1, ".xlsx"), (c2, ".csv")):
+    col.download_button(ui.tr("import.template", kind=suffix), data=ledger_io.write_table([ledger_io.TEMPLATE_ROW],
+                                                                                       f"t{suffix}"),
+                        file_name=f"民情台账模板{suffix}", icon=":material/download:", key=f"imp_tpl_{suffix}")
+if c3.button(ui.tr("import.export"), icon=":material/table_view:", key="imp_export"):
+    with ui.session() as s:
+        st.session_state["imp_export_data"] = ledger_io.write_table(ledger_io.export_rows(s, user=user), "x.xlsx")
+if "imp_export_data" in st.session_state:
+    c3.download_button(ui.tr("import.export_ready"), data=st.session_state["imp_export_data"],
+                       file_name=f"民情台账-{local_now():%Y%m%d}.xlsx", key="imp_export_dl", type="primary")
+
+upload = st.file_uploader(ui.tr("import.file"), type=["csv", "xlsx"], key="imp_file")
+if upload is None:
+    st.stop()
+try:
+    rows = ledger_io.read_table(upload.getvalue(), upload.name)
+    with ui.session() as s:
+        checked = ledger_io.check_rows(s, rows)
+except DomainError as exc:
+    ui.show_error(exc)
+    st.stop()
+if checked.errors:
+    st.error(ui.tr("error.import_has_errors", n=len(checked.errors)))
+    st.dataframe(pd.DataFrame([{ui.tr("import.row"): e.row, ui.tr("import.column"): e.column,
+                                ui.tr("import.problem"): e.error.message(ui.lang())} for e in checked.errors]),
+                 hide_index=True, width="stretch")
+    st.stop()
+st.success(ui.tr("import.preview", n=len(checked.rows)))
+st.dataframe(pd.DataFrame(rows[:20]), hide_index=True, width="stretch")
+if st.button(ui.tr("import.commit", n=len(checked.rows)), type="primary", key="imp_commit"):
+    try:
+        with ui.session() as s:
+            codes = ledger_io.import_rows(s, actor=user, checked=ledger_io.check_rows(s, rows), now=local_now(),
+                                          source=upload.name)
+            s.commit()
+        st.success(ui.tr("import.done", n=len(codes)))
+    except DomainError as exc:
+        ui.show_error(exc)

@@ -1,0 +1,133 @@
+"""Ledger import and export: an export re-imports to the same cases (SQLite and, in CI,
+PostgreSQL), bad rows are reported by row and column with nothing written, Chinese headers and
+labels are accepted, a missing deadline follows the working-day rule."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlmodel import Session, select
+
+from core import auth, demo, ledger_io
+from core.cli import main as cli
+from core.db import make_engine, migrate
+from core.errors import DomainError
+from core.models import Case, CaseAction, CaseEvent, CaseStatus as S
+from tests.conftest import DEMO_NOW, DEMO_TODAY, new_database_url
+
+NOW = DEMO_NOW
+
+
+def county(tmp_path, cases: int):
+    engine = make_engine(new_database_url(tmp_path))
+    migrate(engine)
+    demo.load_demo(engine, cases=cases, today=DEMO_TODAY)
+    return engine
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_an_export_reimports_to_the_same_cases(tmp_path, suffix):
+    source, target = county(tmp_path, 150), county(tmp_path, 0)
+    with Session(source) as s:
+        exported = ledger_io.export_rows(s, user=auth.load_current_user(s, "clerk"))
+    data = ledger_io.write_table(exported, f"ledger{suffix}")
+    with Session(target) as s:
+        checked = ledger_io.check_rows(s, ledger_io.read_table(data, f"ledger{suffix}"))
+        assert checked.errors == []
+        codes = ledger_io.import_rows(s, actor=auth.load_current_user(s, "clerk"), checked=checked, now=NOW,
+                                      source=f"ledger{suffix}")
+        s.commit()
+        again = ledger_io.export_rows(s, user=None)
+        imported = s.exec(select(Case).where(Case.imported)).all()
+        events = s.exec(select(CaseEvent).where(CaseEvent.action == CaseAction.import_ledger)).all()
+    assert again == exported and len(codes) == 150
+    assert len(imported) == 150 and len(events) == 150 and all(e.imported for e in events)
+    source.dispose()
+    target.dispose()
+
+
+def csv_file(*lines: str) -> bytes:
+    return ("\n".join(lines) + "\n").encode("utf-8-sig")
+
+
+HEADER = "编号,登记时间,渠道,乡镇,村,类别,反映内容,反映人,联系电话,承办单位,办理层级,缓急,阶段,交办时间,办理时限,结案时间,反馈时间,评价,回访时间"
+
+
+def test_bad_rows_are_listed_by_row_and_column_and_nothing_is_written(tmp_path):
+    engine = county(tmp_path, 0)
+    data = csv_file(
+        HEADER,
+        ",2024-03-05 09:30,热线电话,,,饮水,组里自来水停了三天,张三,13812345678,,,,已登记,,,,,,",
+        ",2024-13-05,热线电话,火星镇,,饮水,水发黄,李四,123,,,,已登记,,,,,,",
+        "MQ-2024-000001,2024-03-06,传真,,,,路灯坏了,王五,,县水利局,移交单位办理,,办理中,2024-03-01,,,,,",
+    )
+    with Session(engine) as s:
+        checked = ledger_io.check_rows(s, ledger_io.read_table(data, "old.csv"))
+        cells = {(e.row, e.column): e.error.message("zh") for e in checked.errors}
+        before = ledger_io.count_cases(s)
+        with pytest.raises(DomainError) as refused:
+            ledger_io.import_rows(s, actor=None, checked=checked, now=NOW, source="old.csv")
+        assert ledger_io.count_cases(s) == before == 0
+    assert cells == {
+        (3, "received_at"): "日期“2024-13-05”无法识别，请用 2024-03-05 或 2024-03-05 09:30。",
+        (3, "reporter_phone"): "电话号码格式不对：手机为 11 位（如 13812345678），座机须带区号（如 0851-12345678）。",
+        (3, "township"): "找不到“火星镇”，请与联络网络中的名称一致。",
+        (4, "channel"): "“传真”不是可选的值。",
+        (4, "dispatched_at"): "不能早于登记时间。",
+    }
+    assert refused.value.message("en") == "5 error(s) remain; nothing was imported."
+
+
+def test_a_missing_deadline_follows_the_working_day_rule(tmp_path):
+    engine = county(tmp_path, 0)
+    data = csv_file(HEADER, ",2026-09-29 09:00,热线电话,,,饮水,组里自来水停了三天,张三,13812345678,县水利局,"
+                            "移交单位办理,易事即办,办理中,2026-09-30 10:00,,,,,")
+    with Session(engine) as s:
+        checked = ledger_io.check_rows(s, ledger_io.read_table(data, "old.csv"))
+        [code] = ledger_io.import_rows(s, actor=None, checked=checked, now=NOW, source="old.csv")
+        case = s.exec(select(Case).where(Case.tracking_code == code)).one()
+    # dispatched 30 Sep 2026; 1–7 Oct is the National Day holiday, Saturday 10 Oct a make-up working day
+    assert (case.status, case.due_at, code) == (S.in_progress, datetime(2026, 10, 10, 23, 59, 59), f"MQ-2026-{case.id:06d}")
+
+
+def test_only_the_center_and_the_admin_import_and_export(tmp_path):
+    engine = county(tmp_path, 5)
+    with Session(engine) as s:
+        leader = auth.load_current_user(s, "leader")
+        with pytest.raises(DomainError):
+            ledger_io.export_rows(s, user=leader)
+        with pytest.raises(DomainError):
+            ledger_io.import_rows(s, actor=leader, checked=ledger_io.Checked(), now=NOW, source="x.csv")
+
+
+def test_the_cli_dry_run_writes_nothing_and_bad_files_exit_2(tmp_path, capsys):
+    engine = county(tmp_path, 0)
+    url = engine.url.render_as_string(hide_password=False)
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_file(HEADER, ",2024-03-05 09:30,热线电话,,,饮水,组里自来水停了三天,张三,13812345678,,,,已登记,,,,,,"))
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_file(HEADER, ",,热线电话,,,,组里自来水停了三天,,,,,,已登记,,,,,,"))
+    assert cli(["--database-url", url, "import", str(good), "--dry-run"]) == 0
+    with Session(engine) as s:
+        assert ledger_io.count_cases(s) == 0
+    assert cli(["--database-url", url, "import", str(bad)]) == 2
+    assert "row 2, column received_at: Required." in capsys.readouterr().err
+    assert cli(["--database-url", url, "import", str(good)]) == 0
+    out = tmp_path / "out.xlsx"
+    assert cli(["--database-url", url, "export", "cases", str(out)]) == 0
+    with Session(engine) as s:
+        assert ledger_io.count_cases(s) == 1
+    assert len(ledger_io.read_table(out.read_bytes(), "out.xlsx")) == 1
+
+
+def test_the_import_page_lists_bad_cells_and_imports_nothing(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+    engine = county(tmp_path, 0)
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    at = AppTest.from_file(str(ROOT / "pages/import.py"), default_timeout=60)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "clerk"
+    at.run()
+    assert not at.exception and at.title[0].value == "台账导入导出"
