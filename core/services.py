@@ -499,7 +499,7 @@ def sweep_overdue(session: Session, *, now: datetime) -> int:
 
 
 def act_many(session: Session, action: A | str, *, cases: list[tuple[int, int]], actor: CurrentUser | None,
-             now: datetime, params_for: Callable[[Case], dict] | None = None,
+             now: datetime, params_for: Callable[[Session, Case], dict] | None = None,
              **params) -> list[tuple[int, DomainError | None]]:
     """The same action on many cases (bulk drafting and dispatch, the overdue sweep): each case
     is its own step with its own event; a refused one (guard, permission, or someone acted on it
@@ -509,7 +509,7 @@ def act_many(session: Session, action: A | str, *, cases: list[tuple[int, int]],
     for case_id, version in cases:
         try:
             target = session.get(Case, case_id) if params_for else None
-            own = params_for(target) if target is not None else {}
+            own = params_for(session, target) if target is not None else {}
             act(session, action, case_id=case_id, actor=actor, now=now, expected_version=version, **params, **own)
             outcomes.append((case_id, None))
         except DomainError as refusal:

@@ -235,6 +235,33 @@ def template_picker(choices: list, values: dict[str, str], *, target_key: str, k
                  placeholder=tr("template.placeholder"), key=key, on_change=use)
 
 
+def bulk_round(key: str) -> int:
+    """Show the outcome of the last bulk action under `key` (done, and each refusal with its
+    reason) and return the round number: tables keyed by it drop their ticks after an action."""
+    if f"{key}_result" in st.session_state:
+        done, refused = st.session_state.pop(f"{key}_result")
+        st.success(tr("board.bulk_done", n=done))
+        for code, reason in refused:
+            st.error(tr("board.bulk_refused", code=code, reason=reason))
+    return st.session_state.get(f"{key}_round", 0)
+
+
+def act_on_rows(action, picked, *, user: CurrentUser, key: str, params_for=None, **params) -> None:
+    """The same workflow action on each picked ledger row (core.services.act_many: each case its
+    own step and event, refusals skipped), then a rerun that shows the outcome (bulk_round)."""
+    from core import services
+    codes = dict(zip(picked["id"].astype(int), picked["tracking_code"], strict=True))
+    with session() as s:
+        outcomes = services.act_many(s, action, cases=[(int(r.id), int(r.version)) for r in picked.itertuples()],
+                                     actor=user, now=local_now(), params_for=params_for, **params)
+        s.commit()
+    st.session_state[f"{key}_result"] = (
+        sum(1 for _id, refusal in outcomes if refusal is None),
+        [(codes[case_id], refusal.message(lang())) for case_id, refusal in outcomes if refusal is not None])
+    st.session_state[f"{key}_round"] = st.session_state.get(f"{key}_round", 0) + 1
+    st.rerun()
+
+
 def action_field(field, *, key: str, categories: dict[int, str], units: dict[int, str], default=None,
                  min_date=None):
     """One input of an action form (core.casefile.ACTION_FORMS), labelled in the user's language;

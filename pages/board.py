@@ -4,10 +4,9 @@ import math
 
 import streamlit as st
 
-from core import board, casefile, ledger, network, services, ui, workflow
+from core import board, casefile, ledger, network, ui, workflow
 from core.auth import sees_personal_data
 from core.clock import local_now
-from core.errors import DomainError
 from core.models import CaseAction, CaseStatus, Priority
 
 user = ui.require_page("board")
@@ -60,13 +59,8 @@ if queue in BULK and workflow.acting_role(user, BULK[queue][1], BULK[queue][0], 
                                           case_liaison_id=None):
     if st.toggle(ui.tr("board.bulk"), key="board_bulk", help=ui.tr("board.bulk_hint")):
         bulk_action = BULK[queue][0]
-if "board_bulk_result" in st.session_state:
-    done, refused = st.session_state.pop("board_bulk_result")
-    st.success(ui.tr("board.bulk_done", n=done))
-    for code, refusal in refused:
-        st.error(ui.tr("board.bulk_refused", code=code, reason=refusal.message(ui.lang())))
 # a new table key after each bulk action: the ticks must not stay on the rows that moved up
-bulk_round = st.session_state.get("board_bulk_round", 0)
+bulk_round = ui.bulk_round("board_bulk")
 ticked = ui.case_table(rows, columns, key=f"board_table_{queue}_{'bulk' if bulk_action else 'open'}_{bulk_round}",
                        many=bulk_action is not None)
 if bulk_action is not None and not rows.empty:
@@ -81,16 +75,6 @@ if bulk_action is not None and not rows.empty:
             if not ticked:
                 st.warning(ui.tr("board.bulk_none"))
             else:
-                picked = rows.iloc[ticked]
-                refs = [(int(r.id), int(r.version)) for r in picked.itertuples()]
-                codes = dict(zip(picked["id"].astype(int), picked["tracking_code"], strict=True))
-                with ui.session() as s:
-                    outcomes = services.act_many(s, bulk_action, cases=refs, actor=user, now=local_now(), **values)
-                    s.commit()
-                st.session_state["board_bulk_result"] = (
-                    sum(1 for _id, refusal in outcomes if refusal is None),
-                    [(codes[case_id], refusal) for case_id, refusal in outcomes if isinstance(refusal, DomainError)])
-                st.session_state["board_bulk_round"] = bulk_round + 1
-                st.rerun()  # show the queue as it is now
+                ui.act_on_rows(bulk_action, rows.iloc[ticked], user=user, key="board_bulk", **values)
 st.number_input(ui.tr("ledger.page"), min_value=1, max_value=max(1, math.ceil(total / page_size)), step=1,
                 key="board_page")

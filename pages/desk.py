@@ -3,9 +3,8 @@ go from an instruction template filled per case; and the cases the leader owns (
 deadlines."""
 import streamlit as st
 
-from core import board, ledger, services, templates, ui
+from core import board, ledger, templates, ui
 from core.clock import local_now
-from core.errors import DomainError
 from core.models import CaseAction, TemplateKind
 
 user = ui.require_page("desk")
@@ -28,12 +27,7 @@ with tab_order:
                                         by_deadline=True,
                                         extra=board.condition(s, user=user, key="to_order", now=now))
     st.caption(ui.tr("desk.order_hint", n=total))
-    if "desk_result" in st.session_state:
-        done, refused = st.session_state.pop("desk_result")
-        st.success(ui.tr("board.bulk_done", n=done))
-        for code, reason in refused:
-            st.error(ui.tr("board.bulk_refused", code=code, reason=reason))
-    round_ = st.session_state.get("desk_round", 0)
+    round_ = ui.bulk_round("desk")
     ticked = ui.case_table(rows, ["tracking_code", "flags", "title", "township", "category", "unit", "received_at"],
                            key=f"desk_to_order_{round_}", many=True)
     if not rows.empty:
@@ -45,24 +39,11 @@ with tab_order:
                 if not ticked:
                     st.warning(ui.tr("board.bulk_none"))
                 else:
-                    picked = rows.iloc[ticked]
-                    codes = dict(zip(picked["id"].astype(int), picked["tracking_code"], strict=True))
-                    with ui.session() as s:
-                        at = local_now()
-
-                        def per_case(case):
-                            return {"instruction": templates.fill(instruction, templates.case_values(s, case, now=at))}
-                        outcomes = services.act_many(s, CaseAction.order, actor=user, now=at,
-                                                     cases=[(int(r.id), int(r.version)) for r in picked.itertuples()],
-                                                     params_for=per_case)
-                        s.commit()
-                    st.session_state["desk_result"] = (
-                        sum(1 for _i, refusal in outcomes if refusal is None),
-                        [(codes[i], refusal.message(ui.lang())) for i, refusal in outcomes
-                         if isinstance(refusal, DomainError)])
-                    st.session_state["desk_round"] = round_ + 1
-                    st.session_state.pop("desk_instruction", None)
-                    st.rerun()
+                    at = local_now()
+                    st.session_state.pop("desk_instruction", None)  # the next round starts blank
+                    ui.act_on_rows(CaseAction.order, rows.iloc[ticked], user=user, key="desk",
+                                   params_for=lambda s, case: {"instruction": templates.fill(
+                                       instruction, templates.case_values(s, case, now=at))})
 with tab_owned:
     with ui.session() as s:
         total, rows = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(), now=now, page_size=100,

@@ -6,9 +6,8 @@ import math
 import pandas as pd
 import streamlit as st
 
-from core import network, services, supervision, ui
+from core import network, supervision, ui
 from core.clock import local_now
-from core.errors import DomainError
 from core.models import CaseAction, CaseStatus, Role
 
 user = ui.require_page("supervision")
@@ -49,7 +48,7 @@ else:
         ui.tr("supervision.col.reminders"): rows["reminders"],
         ui.tr("supervision.col.last_reminded"): pd.to_datetime(rows["last_reminded"]).dt.strftime("%m-%d %H:%M").fillna(""),
     })
-    round_ = st.session_state.get("sup_round", 0)
+    round_ = st.session_state.get("sup_round", 0)  # bulk_round (below) shows the last outcome
     picked = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
                           key=f"sup_table_{round_}",
                           column_config={ui.tr("col.title"): st.column_config.TextColumn(width="large")})
@@ -61,11 +60,7 @@ else:
 st.number_input(ui.tr("ledger.page"), min_value=1, max_value=max(1, math.ceil(total / page_size)), step=1,
                 key="sup_page")
 
-if "sup_result" in st.session_state:
-    done, refused = st.session_state.pop("sup_result")
-    st.success(ui.tr("board.bulk_done", n=done))
-    for code, reason in refused:
-        st.error(ui.tr("board.bulk_refused", code=code, reason=reason))
+ui.bulk_round("sup")
 
 chosen = rows.iloc[ticked] if ticked else rows.iloc[0:0]
 
@@ -75,16 +70,7 @@ def run(action: CaseAction, **params) -> None:
     if chosen.empty:
         st.warning(ui.tr("board.bulk_none"))
         return
-    codes = dict(zip(chosen["id"].astype(int), chosen["tracking_code"], strict=True))
-    with ui.session() as s:
-        outcomes = services.act_many(s, action, cases=[(int(r.id), int(r.version)) for r in chosen.itertuples()],
-                                     actor=user, now=local_now(), **params)
-        s.commit()
-    st.session_state["sup_result"] = (sum(1 for _i, refusal in outcomes if refusal is None),
-                                      [(codes[i], refusal.message(ui.lang())) for i, refusal in outcomes
-                                       if isinstance(refusal, DomainError)])
-    st.session_state["sup_round"] = st.session_state.get("sup_round", 0) + 1
-    st.rerun()
+    ui.act_on_rows(action, chosen, user=user, key="sup", **params)
 
 
 left, right = st.columns(2)
