@@ -12,8 +12,9 @@ from core import auth, demo
 from core.clock import local_now
 from core.db import DatabaseError, make_engine, migrate, session_scope
 from core.errors import DomainError
-from core.models import Role, Unit
+from core.models import Leader, Role, Unit
 from core.settings import SettingsError, load_settings
+from sqlmodel import select
 from core.startup import ensure_ready
 
 
@@ -139,6 +140,33 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def cmd_reception_plan(args: argparse.Namespace) -> int:
+    import json
+
+    from core import reception
+    engine, _settings = _engine(args)
+    migrate(engine)
+    with session_scope(engine) as session:
+        plan = reception.occurrences(session, start=args.start, end=args.end)
+        names = {leader.id: leader.name for leader in session.exec(select(Leader)).all()}
+        rows = [reception.as_plan_row(session, occ, names) for occ in plan]
+    for row in rows:
+        if args.json:
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            moved = f"  (moved from {row['original_date']})" if row["moved"] else ""
+            leader = row["substitute"] or row["leader"] or "-"
+            print(f"{row['date']} {row['time']}  {row['rule']}  {leader}  {row['place']}{moved}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core.cli", description="民情通 administration")
     parser.add_argument("--database-url", help="overrides DATABASE_URL for this command")
@@ -166,6 +194,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("what", choices=["cases"])
     p.add_argument("path", help="a .csv or .xlsx file")
     p.set_defaults(func=cmd_export)
+
+    reception_cmd = sub.add_parser("reception", help="reception days").add_subparsers(dest="reception_command",
+                                                                                      required=True)
+    p = reception_cmd.add_parser("plan", help="the occurrences of every rule in a period, holidays shifted")
+    p.add_argument("--from", dest="start", type=_day, required=True)
+    p.add_argument("--to", dest="end", type=_day, required=True)
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.set_defaults(func=cmd_reception_plan)
 
     user = sub.add_parser("user", help="accounts").add_subparsers(dest="user_command", required=True)
     p = user.add_parser("add", help="create an account")

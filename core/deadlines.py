@@ -78,12 +78,16 @@ def add_working_days(start: date, n: int, overrides: Mapping[date, bool] | None 
 
 
 def due_at(*, tier: Tier, start: datetime, major: bool = False, from_reception: bool = False,
-           working_days: int | None = None, overrides: Mapping[date, bool] | None = None) -> datetime:
+           received_at: datetime | None = None, working_days: int | None = None,
+           overrides: Mapping[date, bool] | None = None) -> datetime:
     """Deadline for a case dispatched at `start`: end of the due day, local time. Why: a deadline
     always falls on a working day — same-day handling ordered on a Sunday is due Monday, and a
-    reception case whose week ends on a rest day is due on the next working day."""
+    reception case whose week ends on a rest day is due on the next working day. A reception
+    case counts from the reception itself (`received_at`): the leader promised the resident an
+    answer within the week (S4 立案交办), whenever the order went out."""
     if from_reception and tier not in (Tier.on_spot, Tier.direct):
-        due_day = working_day_on_or_after(start.date() + timedelta(days=RECEPTION_CALENDAR_DAYS[major]), overrides)
+        base = (received_at or start).date()
+        due_day = working_day_on_or_after(base + timedelta(days=RECEPTION_CALENDAR_DAYS[major]), overrides)
     else:
         limit = WORKING_DAYS_BY_TIER[Tier(tier)] if working_days is None else working_days
         due_day = add_working_days(start.date(), limit, overrides)

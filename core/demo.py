@@ -446,7 +446,8 @@ class _CaseBuilder:
             return
         case.update(dispatched_at=at, instruction="请按时限办结并反馈，确保群众满意。",
                     due_at=deadlines.due_at(tier=actual_tier, start=at, major=case["is_major"],
-                                            from_reception=case["channel"] == Channel.reception))
+                                            from_reception=case["channel"] == Channel.reception,
+                                            received_at=case["received_at"]))
         if case["is_major"]:
             case["on_supervision_register"] = True
         self._event(events, case, at, A.order, S.dispatched, leader,
@@ -467,7 +468,8 @@ class _CaseBuilder:
             if step(0.5, 8) is None:
                 return
             case["due_at"] = deadlines.due_at(tier=actual_tier, start=at, major=case["is_major"],
-                                              from_reception=case["channel"] == Channel.reception)
+                                              from_reception=case["channel"] == Channel.reception,
+                                            received_at=case["received_at"])
             self._event(events, case, at, A.order, S.dispatched, leader,
                         {"unit_id": unit_id, "due_at": case["due_at"].isoformat(timespec="minutes")})
             if step(0.5, 30) is None:

@@ -16,7 +16,8 @@ from core import services
 from core.auth import CurrentUser, sees_personal_data
 from core.errors import DomainError
 from core.ledger import visible_cases
-from core.models import Attachment, Case, CaseStatus, Channel, LookupAttempt, Role, Unit, UnitKind
+from core.models import (Attachment, Case, CaseStatus, Channel, Leader, LookupAttempt, ReceptionVisitor, Role, Unit,
+                         UnitKind)
 
 CONTENT_MIN, CONTENT_MAX = 5, 2000
 NAME_MAX, ADDRESS_MAX = 40, 200
@@ -173,6 +174,61 @@ def register_call(session: Session, *, actor: CurrentUser, now: datetime, channe
                              is_urgent=flag == "urgent", is_major=flag == "major")
     _attach(session, case, v["attachments"], actor=actor, now=now)
     return case
+
+
+def record_reception_visitor(session: Session, *, actor: CurrentUser, now: datetime, reception_key: str,
+                             name: str, phone: str | None, address: str | None, demand: str,
+                             on_site_answer: str = "", answered_on_spot: bool = False, visitor_reaction: str = "",
+                             township_id: int | None = None, village_id: int | None = None,
+                             category_id: int | None = None, flag: str = "none") -> tuple[ReceptionVisitor, Case]:
+    """一人一档 at a reception: the visitor, the demand and the answer given there. The demand becomes
+    a case owned by the receiving leader (谁接待谁受理, S1/S4) — general within one week, major within
+    two, counted from the reception. A demand settled on the spot is closed at once with the
+    visitor's reaction as its follow-up (现场答复)."""
+    from core import reception
+    if not actor.has(Role.clerk, Role.leader):
+        raise DomainError("error.permission")
+    occ = reception.occurrence(session, reception_key)
+    if actor.has(Role.leader) and not actor.has(Role.clerk) and \
+            reception.leader_id_of(session, actor) not in (occ.effective_leader_id, occ.attended_id):
+        raise DomainError("error.permission")
+    if occ.date > now.date():
+        raise DomainError("error.reception_future")
+    v = _collect({
+        "name": lambda: _text(name, "name", required=True, high=NAME_MAX),
+        "phone": lambda: normalize_phone(phone),
+        "address": lambda: _text(address, "address", required=False, high=ADDRESS_MAX),
+        "content": lambda: _text(demand, "content", required=True, low=CONTENT_MIN, high=CONTENT_MAX),
+        "on_site_answer": lambda: _text(on_site_answer, "on_site_answer", required=answered_on_spot, high=CONTENT_MAX),
+        "visitor_reaction": lambda: _text(visitor_reaction, "visitor_reaction", required=answered_on_spot,
+                                          high=ADDRESS_MAX),
+        "place": lambda: _place(session, township_id, village_id, required=False),
+    })
+    day = reception.materialise(session, reception_key)
+    leader = session.get(Leader, occ.attended_id or occ.effective_leader_id) if occ.effective_leader_id else None
+    received = min(now, datetime.combine(occ.date, occ.start_time))  # heard at the reception, written up later
+    case = services.register(session, actor=actor, now=received, channel=Channel.reception, content=v["content"],
+                             reporter_name=v["name"], reporter_phone=v["phone"], reporter_address=v["address"],
+                             township_id=v["place"][0] or (occ.unit_id if _is_township(session, occ.unit_id) else None),
+                             village_id=v["place"][1] or occ.village_id, category_id=category_id,
+                             is_urgent=flag == "urgent", is_major=flag == "major",
+                             owner_leader_id=leader.id if leader else None, reception_day_id=day.id)
+    if answered_on_spot:
+        case = services.answer_on_spot(session, case_id=case.id, actor=actor, now=received,
+                                       expected_version=case.version, answer=v["on_site_answer"],
+                                       responsible_signoff=actor.display_name, follow_up_note=v["visitor_reaction"],
+                                       leader_signoff=leader.name if leader else None)
+    visitor = ReceptionVisitor(reception_day_id=day.id, name=v["name"], phone=v["phone"], address=v["address"] or "",
+                               demand=v["content"], on_site_answer=v["on_site_answer"] or "", case_id=case.id,
+                               recorded_at=now, recorded_by_id=actor.id)
+    session.add(visitor)
+    session.flush()
+    return visitor, case
+
+
+def _is_township(session: Session, unit_id: int | None) -> bool:
+    unit = session.get(Unit, unit_id) if unit_id else None
+    return unit is not None and unit.kind in (UnitKind.township, UnitKind.community)
 
 
 def _duty_channel(channel: Channel | str | None) -> Channel:

@@ -180,7 +180,8 @@ def check_rows(session: Session, rows: list[dict[str, str]], *, existing_codes: 
         if not bad and row.get("dispatched_at") and not row.get("due_at") and row.get("tier"):
             try:  # 办理时限 missing: the working-day rule of the tier, from the dispatch
                 row["due_at"] = limits.due_for(session, tier=row["tier"], category_id=row.get("category_id"),
-                                               channel=row["channel"], is_major=False, start=row["dispatched_at"])
+                                               channel=row["channel"], is_major=False, start=row["dispatched_at"],
+                                               received_at=received)
             except DomainError as exc:
                 fail("due_at", exc)
         checked.errors.extend(bad)

@@ -38,9 +38,10 @@ def working_days_for(session: Session, *, category_id: int | None, tier: Tier) -
 
 
 def due_for(session: Session, *, tier: Tier, category_id: int | None, channel: Channel, is_major: bool,
-            start: datetime) -> datetime:
+            start: datetime, received_at: datetime | None = None) -> datetime:
     return deadlines.due_at(
         tier=Tier(tier), start=start, major=is_major, from_reception=channel == Channel.reception,
+        received_at=received_at,
         working_days=working_days_for(session, category_id=category_id, tier=Tier(tier)),
         overrides=calendar_overrides(session),
     )

@@ -296,7 +296,7 @@ class Case(SQLModel, table=True):
     liaison_id: int | None = Field(default=None, foreign_key="liaison.id", index=True)
     owner_leader_id: int | None = Field(default=None, foreign_key="leader.id", index=True)
     master_case_id: int | None = Field(default=None, foreign_key="case.id")
-    reception_day_id: int | None = Field(default=None, foreign_key="receptionday.id")
+    reception_day_id: int | None = Field(default=None, foreign_key="receptionday.id", index=True)
     handling_opinion: str | None = Field(default=None, sa_type=sa.Text)
     instruction: str | None = Field(default=None, sa_type=sa.Text)
     result_summary: str | None = Field(default=None, sa_type=sa.Text)
@@ -370,10 +370,24 @@ class ReceptionRuleLeader(SQLModel, table=True):
 
 class ReceptionDay(SQLModel, table=True):
     """接访日: one dated occurrence, moved off holidays, with planned, substitute and actual
-    leader and the time its public notice (预告) went out."""
+    leader and the time its public notice (预告) went out. A rule's occurrence is stored once
+    something is decided about it (rule_id + original_date); an interview-day group's visit to a
+    village (群众访谈日) has no rule and belongs to a campaign."""
+
+    __table_args__ = (sa.UniqueConstraint("rule_id", "original_date", name="uq_receptionday_rule_date"),)
 
     id: int | None = Field(default=None, primary_key=True)
     rule_id: int | None = Field(default=None, foreign_key="receptionrule.id", index=True)
+    kind: ReceptionKind | None = Field(default=None, sa_type=_enum(ReceptionKind))
+    campaign: str | None = Field(default=None, max_length=80)
+    group_name: str | None = Field(default=None, max_length=40)
+    village_id: int | None = Field(default=None, foreign_key="unit.id")
+    end_time: time | None = None
+    notice_days: int | None = None
+    leader_confirmed_at: NaiveDatetime | None = None
+    unavailable_reason: str | None = Field(default=None, max_length=120)
+    notice_leader_id: int | None = Field(default=None, foreign_key="leader.id")
+    attendance: int = 0
     original_date: date
     actual_date: date = Field(index=True)
     start_time: time
@@ -387,6 +401,24 @@ class ReceptionDay(SQLModel, table=True):
     subject: str = Field(default="", max_length=200)
     notice_published_at: NaiveDatetime | None = None
     visitor_count: int = 0
+
+
+class ReceptionVisitor(SQLModel, table=True):
+    """一人一档: one visitor heard at a reception — who, how to reach them, the demand, the answer
+    given on the spot, and the case the demand became (谁接待谁受理)."""
+
+    __tablename__ = "reception_visitor"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reception_day_id: int = Field(foreign_key="receptionday.id", index=True)
+    name: str = Field(max_length=40)
+    phone: str | None = Field(default=None, max_length=30)
+    address: str = Field(default="", max_length=200)
+    demand: str = Field(sa_type=sa.Text)
+    on_site_answer: str = Field(default="", sa_type=sa.Text)
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    recorded_at: NaiveDatetime
+    recorded_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
 class Household(SQLModel, table=True):

@@ -183,7 +183,7 @@ def order(session: Session, *, case_id: int, actor: CurrentUser, now: datetime, 
     case.owner_leader_id = owner_leader_id or case.owner_leader_id
     case.dispatched_at = now
     case.due_at = limits.due_for(session, tier=case.tier, category_id=case.category_id, channel=case.channel,
-                                 is_major=case.is_major, start=now)
+                                 is_major=case.is_major, start=now, received_at=case.received_at)
     if case.is_major:
         case.on_supervision_register = True
     return step.commit_to(step.next(), {"instruction": _text(instruction), "unit_id": case.unit_id,
@@ -240,7 +240,8 @@ def transfer(session: Session, *, case_id: int, actor: CurrentUser, now: datetim
     case.unit_id = unit_id
     case.dispatched_at = case.dispatched_at or now
     case.due_at = limits.due_for(session, tier=case.tier or Tier.unit, category_id=case.category_id,
-                                 channel=case.channel, is_major=case.is_major, start=now)
+                                 channel=case.channel, is_major=case.is_major, start=now,
+                                 received_at=case.received_at)
     case.consecutive_returns = 0
     return step.commit_to(step.next(), {"from_unit_id": from_unit, "unit_id": unit_id, "reason": _text(reason),
                                         "due_at": case.due_at.isoformat(timespec="minutes")})

@@ -63,7 +63,7 @@ def case_values(session: Session, case: Case, *, now: datetime | None = None) ->
     if due is None and now is not None and case.tier is not None:
         try:
             due = limits.due_for(session, tier=case.tier, category_id=case.category_id, channel=case.channel,
-                                 is_major=case.is_major, start=now)
+                                 is_major=case.is_major, start=now, received_at=case.received_at)
         except DomainError:  # a year the calendar does not know: leave {due} for the writer
             due = None
     return {"code": case.tracking_code, "title": case.title, "unit": unit_name(case.unit_id),
