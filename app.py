@@ -19,17 +19,18 @@ def signed_out() -> None:
     """Placeholder page while signed out: registering it keeps pages/ out of the menu."""
 
 
-# Signed out, two pages exist: the sign-in (default) and the public progress lookup, which
-# residents open without an account and which shows no sign-in form.
+# Signed out, three pages exist: the sign-in (default), and the public progress lookup and
+# reception notices (五公开), which residents open without an account and show no sign-in form.
 public_page = st.Page("pages/progress.py", title=ui.page_title("progress"), url_path="progress")
+notices_page = st.Page("pages/notices.py", title=ui.page_title("notices"), url_path="notices")
 if not st.session_state.get("authentication_status"):
     # every signed-in page's path is held by the placeholder too: a deep link or a session the
     # cookie restores below must not meet Streamlit's "page not found" first
     signed_out_nav = st.navigation([st.Page(signed_out, title=ui.tr("login.title"), url_path="login", default=True),
-                                    public_page,
+                                    public_page, notices_page,
                                     *(st.Page(signed_out, title=ui.tr("login.title"), url_path=spec.key)
                                       for spec in auth.PAGES)], position="hidden")
-    if signed_out_nav.url_path == "progress":
+    if signed_out_nav.url_path in ("progress", "notices"):
         signed_out_nav.run()
         st.stop()
 
@@ -68,6 +69,7 @@ if user is None:
         st.navigation([st.Page(signed_out, title=ui.tr("login.title"), url_path="login")], position="hidden")
         st.stop()
     st.page_link(public_page, label=ui.tr("progress.link"), icon=":material/search:")
+    st.page_link(notices_page, label=ui.tr("notices.link"), icon=":material/campaign:")
     st.stop()
 
 login_header.empty()

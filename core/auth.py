@@ -28,6 +28,7 @@ class PageSpec:
 
 ALL_ROLES = frozenset(Role)
 STAFF_ROLES = frozenset({Role.clerk, Role.leader, Role.supervisor, Role.admin})
+READ_RECEPTIONS = STAFF_ROLES  # core.reception.READERS
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home", "pages/home.py", ":material/dashboard:", ALL_ROLES),
@@ -39,6 +40,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("desk", "pages/desk.py", ":material/approval:", frozenset({Role.leader})),
     PageSpec("supervision", "pages/supervision.py", ":material/gavel:",
              frozenset({Role.supervisor, Role.leader, Role.clerk})),
+    PageSpec("reception", "pages/reception.py", ":material/campaign:", READ_RECEPTIONS),
+    PageSpec("reception_ledger", "pages/reception_ledger.py", ":material/menu_book:", READ_RECEPTIONS),
     PageSpec("network", "pages/network.py", ":material/account_tree:", STAFF_ROLES),
     PageSpec("users", "pages/users.py", ":material/manage_accounts:", frozenset({Role.admin})),
     PageSpec("limits", "pages/limits.py", ":material/event_available:", frozenset({Role.admin})),

@@ -22,7 +22,7 @@ from core.templates import seed_defaults as seed_text_templates
 from core.db import session_scope
 from core.models import (Case, CaseAction as A, CaseEvent, CaseStatus as S, Category, Channel, Extension,
                          ExtensionStatus, HandlingReport, Household, HouseholdCategory, HouseholdTag, Leader, Liaison,
-                         LiaisonSource, Priority, Rating, ReceptionKind, ReceptionRule, ReceptionRuleLeader,
+                         LiaisonSource, Priority, Rating, ReceptionDay, ReceptionKind, ReceptionRule, ReceptionRuleLeader,
                          Recurrence, ReturnReason, Role, Tier, Truthfulness, Unit, UnitKind, User, Visit)
 from core.services import tracking_code
 
@@ -641,6 +641,80 @@ def has_data(engine: Engine) -> bool:
         return session.exec(select(User.id).limit(1)).first() is not None
 
 
+def reception_history(session: Session, county: County, rng: random.Random, now: datetime) -> None:
+    """Sixty days of receptions as a county keeps them: leaders confirmed (a few substituted),
+    notices a week ahead (a few late), attendance, and each day's reception cases filed in the
+    leader's ledger as visitors; the coming week partly arranged, so the board has warnings;
+    and an interview campaign (S3: 11月1日至6日, groups to every village of a township)."""
+    from core import reception
+    from core.models import ReceptionVisitor
+    today = now.date()
+    past = reception.occurrences(session, start=today - timedelta(days=60), end=today - timedelta(days=1))
+    by_date: dict[date, list[ReceptionDay]] = {}
+    for occ in past:
+        row = reception.materialise(session, occ.key)
+        row.leader_confirmed_at = datetime.combine(occ.date - timedelta(days=10), time(10, 0))
+        if rng.random() < 0.08:
+            row.substitute_leader_id = rng.choice([i for i in county.leader_ids if i != row.leader_id])
+            row.unavailable_reason = rng.choice(["赴市参加会议", "外出招商", "带队督查"])
+        late = rng.random() < 0.05
+        row.notice_published_at = datetime.combine(occ.date - timedelta(days=5 if late else 8), time(9, 0))
+        row.notice_leader_id = row.substitute_leader_id or row.leader_id
+        row.attended_leader_id = row.notice_leader_id
+        row.attendance = rng.randint(3, 25)
+        by_date.setdefault(occ.date, []).append(row)
+    session.flush()
+    cases = session.exec(select(Case).where(Case.channel == Channel.reception,
+                                            Case.received_at >= datetime.combine(today - timedelta(days=60), time()),
+                                            Case.received_at < datetime.combine(today, time()))
+                         .order_by(Case.id)).all()
+    taken: dict[int, int] = {}
+    for case in cases:
+        days = [d for d in by_date.get(case.received_at.date(), []) if taken.get(d.id, 0) < 8]
+        if not days:
+            continue
+        day = rng.choice(days)
+        taken[day.id] = taken.get(day.id, 0) + 1
+        case.reception_day_id, case.owner_leader_id = day.id, day.attended_leader_id
+        answer = case.result_summary if case.tier == Tier.on_spot else ""
+        session.add(ReceptionVisitor(reception_day_id=day.id, name=case.reporter_name or "", phone=case.reporter_phone,
+                                     address=case.reporter_address or "", demand=case.content, on_site_answer=answer or "",
+                                     case_id=case.id, recorded_at=case.received_at))
+    try:
+        coming = reception.occurrences(session, start=today, end=today + timedelta(days=13))
+    except deadlines.CalendarUnknownError:
+        coming = []  # near the year's end before the next year's calendar is out: leave them unarranged
+    for occ in coming:
+        if occ.date - today >= timedelta(days=10) or rng.random() < 0.3:
+            continue  # not yet arranged
+        row = reception.materialise(session, occ.key)
+        row.leader_confirmed_at = now - timedelta(days=1)
+        if occ.date - today > timedelta(days=2) or rng.random() < 0.7:
+            row.notice_published_at = now - timedelta(days=1)
+            row.notice_leader_id = row.leader_id
+    session.flush()
+    _interview_campaign(session, county, rng, now)
+
+
+def _interview_campaign(session: Session, county: County, rng: random.Random, now: datetime) -> None:
+    township_id = county.villages[0][1]
+    villages = [v for v in county.villages if v[1] == township_id]
+    first = date(now.year, 11, 2) if now.date() > date(now.year, 11, 10) else now.date() - timedelta(days=20)
+    groups = county.leader_ids[12:20]
+    for n, (village_id, _town, name) in enumerate(villages):
+        day = first + timedelta(days=n % 5)
+        leader_id = groups[n % len(groups)]
+        session.add(ReceptionDay(
+            kind=ReceptionKind.interview_day, campaign=f"{first.year}年{first.month}月群众访谈日",
+            group_name=f"第{'一二三四五六七八'[n % 8]}组", original_date=day, actual_date=day, start_time=time(9, 0),
+            leader_id=leader_id, attended_leader_id=leader_id, village_id=village_id, unit_id=township_id,
+            place=f"{name}村委会", subject="问政于民、问计于民、问需于民、问效于民", notice_days=5,
+            leader_confirmed_at=datetime.combine(day - timedelta(days=7), time(9, 0)),
+            notice_published_at=datetime.combine(day - timedelta(days=6), time(9, 0)), notice_leader_id=leader_id,
+            attendance=rng.choice([18, 26, 31, 34, 36, 41, 45]) if day < now.date() else 0))
+    session.flush()
+
+
 def load_demo(engine: Engine, *, cases: int = 2000, seed: int = 20261121, today: date,
               progress: Callable[[int], None] | None = None) -> dict:
     """Fill an empty database with the demo county. Refuses a database that already has users."""
@@ -652,6 +726,8 @@ def load_demo(engine: Engine, *, cases: int = 2000, seed: int = 20261121, today:
         county = build_county(session, rng, today)
     events = generate_cases(engine, county, n=cases, rng=rng, now=now, progress=progress)
     reset_postgres_sequences(engine)
+    with session_scope(engine) as session:
+        reception_history(session, county, rng, now)
     return {"cases": cases, "events": events, "villages": len(county.villages),
             "leaders": len(county.leader_ids), "accounts": len(DEMO_ACCOUNTS)}
 

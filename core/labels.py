@@ -604,6 +604,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "error.end_before_start": ("结束时间须晚于开始时间。", "The end time must be after the start."),
     "error.notice_days": ("提前预告天数须在 1 到 30 之间。", "Notice lead is 1 to 30 days."),
     "error.period_order": ("结束日期不能早于开始日期。", "The end date cannot be before the start."),
+    "error.calendar_unknown_short": ("下一年的节假日安排尚未录入：请管理员在“办理时限与工作日”中录入或更新日历包，之后的接访日才能排定。",
+                                     "Next year's official holidays are not entered yet: ask the admin (Time limits and working days) before later receptions can be placed."),
     "reception.moved.rest_day": ("原定日为休息日", "the original day is a rest day"),
     "reception.moved.override": ("原定日经调整为休息日", "the original day was set as a rest day"),
     "reception.moved.holiday": ("原定日为{name}假期", "the original day falls in the {name} holiday"),

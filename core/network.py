@@ -61,3 +61,7 @@ def categories(session: Session) -> list[Category]:
 def handling_units(session: Session) -> list[Unit]:
     """Units a handling-unit account may belong to (everything but groups)."""
     return session.exec(select(Unit).where(Unit.kind != UnitKind.group).order_by(Unit.kind, Unit.sort_order)).all()
+
+
+def county_name(session: Session) -> str:
+    return session.exec(select(Unit.name).where(Unit.kind == UnitKind.county).order_by(Unit.id)).first() or ""

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from core import deadlines, labels, limits
-from core.auth import CurrentUser
+from core.auth import STAFF_ROLES, CurrentUser
 from core.errors import DomainError
 from core.models import (Leader, ReceptionDay, ReceptionKind, ReceptionRule, ReceptionRuleLeader, ReceptionVisitor,
                          Recurrence, Role, Unit)
@@ -30,11 +30,13 @@ NOTICE_DAYS = 7
 INTERVIEW_NOTICE_DAYS = 5
 INTERVIEW_MIN_ATTENDANCE = 30  # S3: 各村参与活动人数不得少于30人
 CONFIRM_WINDOW_DAYS = 14  # an unconfirmed leader this close is flagged
+# what someone can still act on; a late notice is history, shown on the occurrence only
+ACTIONABLE = ("no_notice", "notice_stale", "unconfirmed", "no_attendance")
 ROTATION_EPOCH = date(2000, 1, 3)  # a Monday; rotation counts occurrences from here, so it never drifts
 REST_DAY = "rest_day"
 OVERRIDE = "override"
 ARRANGERS = (Role.clerk, Role.admin)
-READERS = (Role.clerk, Role.admin, Role.leader, Role.supervisor)
+READERS = tuple(STAFF_ROLES)  # the pages' READ_RECEPTIONS
 
 
 @dataclass(frozen=True)
@@ -562,7 +564,23 @@ def warnings(session: Session, *, today: date, days: int = CONFIRM_WINDOW_DAYS) 
         plan = occurrences(session, start=today - timedelta(days=7), end=max(today, exc.day - timedelta(days=1)))
     for occ in plan:
         for flag in occ.flags(today):
-            found.setdefault(flag, []).append(occ)
+            if flag in ACTIONABLE:
+                found.setdefault(flag, []).append(occ)
+    return found
+
+
+def warnings_for(session: Session, *, user: CurrentUser, today: date) -> dict[str, list[Occurrence]]:
+    """The center sees every warning; a leader those of their own receptions; other roles none."""
+    if user.has(*ARRANGERS):
+        return warnings(session, today=today)
+    mine = leader_id_of(session, user) if user.has(Role.leader) else None
+    if mine is None:
+        return {}
+    found = {}
+    for flag, items in warnings(session, today=today).items():
+        own = [o for o in items if mine in (o.effective_leader_id, o.attended_id)]
+        if own or flag == "calendar_unknown":
+            found[flag] = own
     return found
 
 

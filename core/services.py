@@ -76,8 +76,13 @@ def register(session: Session, *, actor: CurrentUser | None, now: datetime, chan
     if session.exec(select(Case.id).where(Case.tracking_code == code)).first() is not None:
         code = f"{code}-{case.id}"  # an imported ledger already used this number
     case.tracking_code = code
-    _event(session, case, actor=actor, role=role, action=A.register, now=now, from_status=None,
-           details={"intake_channel": str(channel), "urgent": is_urgent, "major": is_major})
+    details = {"intake_channel": str(channel), "urgent": is_urgent, "major": is_major}
+    if channel == Channel.reception:
+        # the leader's one- or two-week promise runs from the reception (S4 立案交办): known at once
+        case.due_at = limits.due_for(session, tier=Tier.unit, category_id=category_id, channel=channel,
+                                     is_major=is_major, start=now, received_at=now)
+        details["due_at"] = case.due_at.isoformat(timespec="minutes")
+    _event(session, case, actor=actor, role=role, action=A.register, now=now, from_status=None, details=details)
     session.flush()
     return case
 

@@ -2,6 +2,7 @@
 shared widgets."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 import streamlit_authenticator as stauth
 from sqlalchemy.engine import Engine
@@ -182,6 +183,39 @@ def queue_warnings(counts: dict[str, int]) -> None:
              for key in WARNINGS if counts.get(key)]
     if shown:
         st.warning("；".join(shown) if lang() == "zh" else "; ".join(shown), icon=":material/alarm:")
+
+
+def reception_warnings(found: dict, *, link: bool = False) -> None:
+    """What the coming receptions still need (core.reception.warnings) as one banner."""
+    shown = [tr("reception.warning_item", flag=tr(f"reception.flag.{flag}"), n=len(items))
+             for flag, items in found.items() if items]
+    if "calendar_unknown" in found:
+        st.error(tr("error.calendar_unknown_short"), icon=":material/event_busy:")
+    if shown:
+        st.warning(tr("reception.warning", items="；".join(shown) if lang() == "zh" else "; ".join(shown)),
+                   icon=":material/campaign:")
+        if link:
+            st.page_link("pages/reception.py", label=page_title("reception"), icon=":material/campaign:")
+
+
+def reception_entries(entries: list[dict]) -> None:
+    """一人一档 rows (core.reception.ledger_entries) in the user's language."""
+    from core.models import CaseStatus, Rating
+    if not entries:
+        st.info(tr("reception_ledger.none"))
+        return
+    st.dataframe(pd.DataFrame([{
+        tr("reception.col.date"): f"{e['date']:%Y-%m-%d}", tr("reception_ledger.col.visitor"): e["visitor"],
+        tr("reception_ledger.col.demand"): e["demand"], tr("reception_ledger.col.answer"): e["on_site_answer"],
+        tr("reception_ledger.col.code"): e["tracking_code"],
+        tr("reception_ledger.col.status"): lbl(e["status"], CaseStatus) if e["status"] else "",
+        tr("reception_ledger.col.due"): f"{e['due_at']:%Y-%m-%d}" if e["due_at"] else "",
+        tr("reception_ledger.col.result"): e["result"],
+        tr("reception_ledger.col.rating"): lbl(e["rating"], Rating) if e["rating"] else "",
+        tr("reception_ledger.col.phone"): e["phone"], tr("reception_ledger.col.address"): e["address"],
+        tr("reception.col.name"): e["reception"],
+    } for e in entries]), hide_index=True, width="stretch",
+        column_config={tr("reception_ledger.col.demand"): st.column_config.TextColumn(width="large")})
 
 
 def demo_banner() -> None:

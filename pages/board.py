@@ -4,7 +4,7 @@ import math
 
 import streamlit as st
 
-from core import board, casefile, ledger, network, ui, workflow
+from core import board, casefile, ledger, network, reception, ui, workflow
 from core.auth import sees_personal_data
 from core.clock import local_now
 from core.models import CaseAction, CaseStatus, Priority
@@ -20,6 +20,8 @@ with ui.session() as s:
 
 keys = list(counts)
 ui.queue_warnings(counts)
+with ui.session() as s:
+    ui.reception_warnings(reception.warnings_for(s, user=user, today=now.date()), link=True)
 queue = st.segmented_control(ui.tr("board.queue"), keys, default=keys[0] if keys else None,
                              format_func=lambda k: f"{ui.tr(f'queue.{k}')} {counts[k]}", key="board_queue")
 queue = queue or (keys[0] if keys else None)

@@ -1,7 +1,7 @@
 """工作台: what waits for the user today (their work queues), and the newest cases they may see."""
 import streamlit as st
 
-from core import board, kpi, ledger, ui
+from core import board, kpi, ledger, reception, ui
 from core.clock import local_now
 from core.models import Role
 
@@ -23,6 +23,8 @@ if queues:
         st.switch_page("pages/board.py")
 if admin:
     ui.counters(admin)
+with ui.session() as s:
+    ui.reception_warnings(reception.warnings_for(s, user=user, today=now.date()), link=True)
 
 if user.has(Role.leader):  # 重大紧急及时上报: new urgent or major cases reach leaders at once
     with ui.session() as s:

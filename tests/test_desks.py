@@ -7,20 +7,15 @@ import pytest
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from core import auth, board, demo, ledger, templates
-from core.db import make_engine, migrate
+from core import auth, board, ledger, templates
 from core.models import Case, CaseAction as A, CaseEvent, CaseStatus as S, Circular, TemplateKind, TextTemplate, Unit
-from tests.conftest import DEMO_NOW, DEMO_TODAY, ROOT, new_database_url
+from tests.pagetest import button, demo_database, open_page
+from tests.conftest import DEMO_NOW, ROOT
 
 
 @pytest.fixture(scope="module")
 def desk_db(tmp_path_factory):
-    url = new_database_url(tmp_path_factory.mktemp("desks"))
-    engine = make_engine(url)
-    migrate(engine)
-    demo.load_demo(engine, cases=300, today=DEMO_TODAY)
-    yield url, engine
-    engine.dispose()
+    yield from demo_database(tmp_path_factory, "desks")
 
 
 @pytest.fixture(autouse=True)
@@ -28,15 +23,9 @@ def use_db(desk_db, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", desk_db[0])
 
 
-def page(name: str, username: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / f"pages/{name}.py"), default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    return at.run()
+def page(name: str, username: str | None) -> AppTest:
+    return open_page(name, username)
 
-
-def button(at: AppTest, label: str):
-    return next(b for b in at.button if b.label.startswith(label))
 
 
 def test_the_leader_orders_ticked_cases_with_a_template_filled_for_each(desk_db):

@@ -6,20 +6,14 @@ import pytest
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from core import demo, labels
-from core.db import make_engine, migrate
+from core import labels
 from core.models import Case, CaseStatus as S, Channel
-from tests.conftest import DEMO_TODAY, ROOT, new_database_url
+from tests.pagetest import demo_database, open_page
 
 
 @pytest.fixture(scope="module")
 def intake_db(tmp_path_factory):
-    url = new_database_url(tmp_path_factory.mktemp("intake"))
-    engine = make_engine(url)
-    migrate(engine)
-    demo.load_demo(engine, cases=300, today=DEMO_TODAY)
-    yield url, engine
-    engine.dispose()
+    yield from demo_database(tmp_path_factory, "intake")
 
 
 @pytest.fixture(autouse=True)
@@ -28,11 +22,7 @@ def use_db(intake_db, monkeypatch):
 
 
 def page(name: str, username: str | None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / f"pages/{name}.py"), default_timeout=60)
-    if username:
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = username
-    return at.run()
+    return open_page(name, username)
 
 
 def markdown(at: AppTest) -> str:

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from core import auth, deadlines, intake, reception, services
 from core.errors import DomainError
-from core.models import (Case, CaseStatus as S, Channel, Leader, ReceptionDay, ReceptionKind, ReceptionRule,
+from core.models import (CaseStatus as S, Channel, Leader, ReceptionDay, ReceptionKind, ReceptionRule,
                          ReceptionVisitor, Recurrence, Role, Tier, Unit, UnitKind)
 from tests import factories
 

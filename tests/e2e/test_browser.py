@@ -192,3 +192,35 @@ def test_a_resident_checks_progress_without_signing_in(server, browser):
     assert page.get_by_text(case.reporter_name).count() == 0
     shot(page, "progress_public")
     page.close()
+
+
+def test_reception_days_render_as_a_calendar_and_a_ledger(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 1300})
+    sign_in(page, server, "clerk")
+    page.goto(f"{server}/reception")
+    page.get_by_role("heading", name="领导接访日").first.wait_for(timeout=TIMEOUT_MS)
+    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("月历", exact=True).click()
+    page.locator("table.rc").first.wait_for(timeout=TIMEOUT_MS)
+    assert page.locator("table.rc .chip").count() > 5
+    assert page.locator("[data-testid='stException']").count() == 0
+    shot(page, "reception_calendar_clerk")
+    page.goto(f"{server}/reception_ledger")
+    page.get_by_role("heading", name="领导接访台账").first.wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("来访与办理（一人一档）").wait_for(timeout=TIMEOUT_MS)
+    assert page.locator("[data-testid='stException']").count() == 0
+    shot(page, "reception_ledger_clerk")
+    page.close()
+
+
+def test_residents_read_reception_notices_without_signing_in(server, browser):
+    page = browser.new_page(viewport={"width": 420, "height": 1200})  # a phone
+    page.goto(server)
+    page.get_by_text("领导接访预告").first.wait_for(timeout=TIMEOUT_MS)
+    page.goto(f"{server}/notices")
+    page.get_by_role("heading", name="接访预告").first.wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_role("button", name="登录").count() == 0
+    page.get_by_text("接访领导").first.wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("下载可打印预告").first.wait_for(timeout=TIMEOUT_MS)
+    shot(page, "notices_public")
+    page.close()
