@@ -167,6 +167,34 @@ def cmd_reception_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _township_id(session, name: str | None) -> int | None:
+    if not name:
+        return None
+    from core.models import UnitKind
+    found = session.exec(select(Unit.id).where(Unit.name == name, Unit.kind.in_((UnitKind.township,
+                                                                               UnitKind.community)))).first()
+    if found is None:
+        raise ValueError(f"no township or community named {name!r}")
+    return found
+
+
+def cmd_kpi(args: argparse.Namespace) -> int:
+    import json
+
+    from core import kpi
+    engine, _settings = _engine(args)
+    migrate(engine)
+    with session_scope(engine) as session:
+        filters = kpi.KpiFilter(start=args.start, end=args.end, township_id=_township_id(session, args.township))
+        figures = kpi.compute(session, filters, now=local_now()).as_dict()
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, indent=1))
+    else:
+        for key, value in figures.items():
+            print(f"{key:28} {value}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core.cli", description="民情通 administration")
     parser.add_argument("--database-url", help="overrides DATABASE_URL for this command")
@@ -202,6 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", type=_day, required=True)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(func=cmd_reception_plan)
+
+    p = sub.add_parser("kpi", help="every KPI of a period (cases received in it, as they stand now)")
+    p.add_argument("--from", dest="start", type=_day, required=True)
+    p.add_argument("--to", dest="end", type=_day, required=True)
+    p.add_argument("--township", help="a township's or community's name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_kpi)
 
     user = sub.add_parser("user", help="accounts").add_subparsers(dest="user_command", required=True)
     p = user.add_parser("add", help="create an account")

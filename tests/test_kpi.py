@@ -1,0 +1,173 @@
+"""Each KPI on hand-built cases with known answers: no ratings, all overdue, cases crossing the
+period's borders, reopened cases, merged duplicates; drill-down lists equal the figures; the
+ranking's minimum case count; the CLI's JSON."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from core import auth, kpi
+from core.models import (Case, CaseAction as A, CaseEvent, CaseStatus as S, Channel, Liaison, LiaisonSource, Rating,
+                         Role, Tier)
+from tests import factories
+
+NOW = datetime(2026, 11, 21, 10, 0)
+OCT = kpi.KpiFilter(start=date(2026, 10, 1), end=date(2026, 10, 31))
+D = timedelta(days=1)
+
+
+def at(day: int, hour: int = 9) -> datetime:
+    return datetime(2026, 10, day, hour, 0)
+
+
+@pytest.fixture
+def county(engine):
+    with Session(engine) as s:
+        units = factories.county(s)
+        dept, other, town = units["dept"].id, units["other"].id, units["town"].id
+        liaison = Liaison(name="联络员", station_id=units["village"].id, source=LiaisonSource.other)
+        idle = Liaison(name="没上报的联络员", station_id=units["village"].id, source=LiaisonSource.other)
+        s.add_all([liaison, idle])
+        s.flush()
+        c = {}
+
+        def case(name, status, received, **fields):
+            c[name] = factories.case(s, status=status, received_at=received, township_id=town, **fields)
+
+        # closed on time, satisfied at once, followed up, fed back
+        case("good", S.closed, at(2), unit_id=dept, dispatched_at=at(2, 10), accepted_at=at(2, 12),
+             reported_at=at(4), due_at=at(7, 23), approved_at=at(5), fed_back_at=at(5), followed_up_at=at(6),
+             closed_at=at(6), rating=Rating.satisfied, first_rating=Rating.satisfied, liaison_id=liaison.id,
+             tier=Tier.unit, channel=Channel.liaison_form)
+        # closed late after a return for redo; dissatisfied first, basically satisfied at the end
+        case("late", S.closed, at(3), unit_id=dept, dispatched_at=at(3, 10), accepted_at=at(4, 10),
+             reported_at=at(12), due_at=at(8, 23), approved_at=at(13), fed_back_at=at(13), followed_up_at=at(14),
+             closed_at=at(14), rating=Rating.basically_satisfied, first_rating=Rating.dissatisfied, return_count=1,
+             tier=Tier.unit)
+        # answered on the spot: closed, counts as fed back, no rating
+        case("spot", S.closed, at(10), tier=Tier.on_spot, closed_at=at(10, 10), followed_up_at=at(10, 10),
+             channel=Channel.reception)
+        # still in handling, misrouted once, overdue now
+        case("open", S.in_progress, at(20), unit_id=other, dispatched_at=at(21), accepted_at=at(22), misroute_count=1,
+             due_at=datetime(2026, 10, 26, 23, 59, 59), tier=Tier.unit)
+        # reopened: was closed, now drafted again — not closed
+        case("reopened", S.drafted, at(25), closed_at=None)
+        # a merged duplicate: not in the cohort
+        case("dup", S.merged, at(25))
+        # crossing the borders: received 30 Sep (out), received 31 Oct 23:00 (in), 1 Nov (out)
+        case("before", S.closed, datetime(2026, 9, 30, 23, 0), closed_at=at(2))
+        case("last_minute", S.received, datetime(2026, 10, 31, 23, 0))
+        case("after", S.received, datetime(2026, 11, 1, 0, 0))
+        factories.user(s, "unit_w", {Role.unit_handler}, NOW, unit_id=dept)
+        handler = auth.load_current_user(s, "unit_w")
+        s.add(CaseEvent(case_id=c["good"].id, at=at(2, 12), actor_id=handler.id, actor_name="unit_w",
+                        actor_role="unit_handler", action=A.accept, from_status=S.dispatched, to_status=S.in_progress))
+        s.commit()
+        yield s, c
+
+
+def test_counts_and_rates_on_known_cases(county):
+    s, _c = county
+    k = kpi.compute(s, OCT, now=NOW)
+    n = k.counts
+    assert n["received"] == 6  # good, late, spot, open, reopened, last_minute (not dup/before/after)
+    assert k.by_channel == {"liaison_form": 1, "hotline": 4, "reception": 1}
+    assert n["closed"] == 3 and k.rates["closure_rate"] == pytest.approx(3 / 6)
+    assert n["on_time"] == 2 and k.rates["on_time_rate"] == pytest.approx(2 / 3)  # late reported after its due
+    assert n["handled"] == 3 and n["fed_back"] == 3 and k.rates["feedback_rate"] == 1.0
+    assert n["followed_up"] == 3 and k.rates["follow_up_rate"] == 1.0
+    assert k.rates["satisfaction_rate"] == 1.0 and k.rates["first_satisfaction_rate"] == 0.5
+    assert k.rates["return_rate"] == pytest.approx(1 / 2)  # of the two reported
+    assert k.rates["misroute_rate"] == pytest.approx(1 / 3)  # of the three dispatched
+    assert k.backlog == 3 + 0  # open, reopened, last_minute (after is received after the period)
+    assert k.overdue == 1
+    # participation: 1 of 2 liaisons reported; 1 of 2 units with dispatched cases acted
+    assert (k.liaisons_active, k.liaisons_total, k.units_active, k.units_involved) == (1, 2, 1, 2)
+    assert k.rates["participation_rate"] == 0.5
+    # response (received → accepted): 3 h, 25 h, 48 h → median 25, P90 48
+    assert k.response_hours == {"median": 25.0, "p90": 48.0}
+    # handling (received → closed): spot 1 h, good 96 h, late 264 h
+    assert k.handling_hours == {"median": 96.0, "p90": 264.0}
+
+
+def test_no_ratings_is_no_rate_not_zero(county):
+    s, _c = county
+    k = kpi.compute(s, kpi.KpiFilter(start=date(2026, 10, 10), end=date(2026, 10, 10)), now=NOW)
+    assert k.counts["received"] == 1 and k.rates["satisfaction_rate"] is None
+    empty = kpi.compute(s, kpi.KpiFilter(start=date(2025, 1, 1), end=date(2025, 1, 31)), now=NOW)
+    assert empty.counts["received"] == 0
+    assert all(v is None for key, v in empty.rates.items() if key != "participation_rate")
+    assert empty.rates["participation_rate"] == 0.0  # the liaisons were there; none reported
+    assert empty.response_hours == {"median": None, "p90": None}
+
+
+def test_all_overdue(engine):
+    with Session(engine) as s:
+        units = factories.county(s)
+        for day in (1, 2, 3):
+            factories.case(s, status=S.dispatched, received_at=at(day), unit_id=units["dept"].id,
+                           dispatched_at=at(day), due_at=at(day + 3, 23))
+        k = kpi.compute(s, OCT, now=NOW)
+        assert k.overdue == 3 == k.backlog and k.counts["closed"] == 0 and k.rates["closure_rate"] == 0.0
+
+
+def test_every_figure_lists_exactly_its_cases(county):
+    s, c = county
+    for key in ("received", "closed", "on_time", "not_on_time", "fed_back", "followed_up", "rated", "satisfied",
+                "returned", "misrouted", "backlog", "overdue", "closure_rate", "channel:reception"):
+        ids = set(s.exec(select(Case.id).where(kpi.behind(key, OCT, now=NOW))).all())
+        k = kpi.compute(s, OCT, now=NOW)
+        expected = {"not_on_time": k.counts["closed"] - k.counts["on_time"], "backlog": k.backlog,
+                    "overdue": k.overdue, "closure_rate": k.counts["closed"],
+                    "channel:reception": k.by_channel["reception"]}.get(key, k.counts.get(key))
+        assert len(ids) == expected, key
+    assert set(s.exec(select(Case.id).where(kpi.behind("not_on_time", OCT, now=NOW))).all()) == {c["late"].id}
+
+
+def test_filters_by_unit_and_breakdowns_add_up(county):
+    s, c = county
+    dept = c["good"].unit_id
+    k = kpi.compute(s, kpi.KpiFilter(start=OCT.start, end=OCT.end, unit_id=dept), now=NOW)
+    assert k.counts["received"] == 2
+    frame = kpi.by_group(s, OCT, group="unit")
+    assert frame["received"].sum() == 3 and frame.loc[frame["id"] == dept, "on_time_rate"].item() == 0.5
+    weeks = kpi.weekly(s, OCT)
+    assert weeks["received"].sum() == 6 and weeks["closed"].sum() == 4  # closed in October: good, late, spot, before
+    assert all(w.weekday() == 0 for w in weeks["week"])
+
+
+def test_a_unit_with_one_case_cannot_top_the_ranking(engine):
+    with Session(engine) as s:
+        units = factories.county(s)
+        big, small = units["dept"].id, units["other"].id
+        for i in range(12):  # 12 cases, 9 on time
+            factories.case(s, status=S.closed, received_at=at(1 + i), unit_id=big, dispatched_at=at(1 + i),
+                           reported_at=at(2 + i), due_at=at(4 + i, 23) if i < 9 else at(1 + i, 23), closed_at=at(3 + i),
+                           rating=Rating.satisfied)
+        factories.case(s, status=S.closed, received_at=at(5), unit_id=small, dispatched_at=at(5), reported_at=at(5),
+                       due_at=at(8, 23), closed_at=at(6), rating=Rating.satisfied)
+        ranked = kpi.ranking(s, OCT, group="unit")
+        assert list(ranked["id"]) == [big]
+        everyone = kpi.ranking(s, OCT, group="unit", min_cases=1)
+        assert list(everyone["id"]) == [small, big]  # the one perfect case wins only without the floor
+        score = everyone.set_index("id").loc[big, "score"]
+        assert score == pytest.approx(100 * (0.4 * 9 / 12 + 0.3 + 0.2 + 0.1), abs=0.1)
+        assert not everyone["flagged"].any()
+
+
+def test_cli_kpi_json(county, engine, capsys, monkeypatch):
+    from core import cli
+    s, _c = county
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    assert cli.main(["kpi", "--from", "2026-10-01", "--to", "2026-10-31", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["received"] == 6 and data["closure_rate"] == 0.5 and data["overdue"] >= 0
+    for key in ("on_time_rate", "feedback_rate", "follow_up_rate", "satisfaction_rate", "return_rate",
+                "misroute_rate", "participation_rate", "response_hours_median", "handling_hours_p90", "backlog"):
+        assert key in data
+    assert cli.main(["kpi", "--from", "2026-10-01", "--to", "2026-10-31", "--township", "甲镇", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["received"] == 6
+    assert cli.main(["kpi", "--from", "2026-10-01", "--to", "2026-10-31", "--township", "没有这个镇"]) == 2
