@@ -40,6 +40,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("desk", "pages/desk.py", ":material/approval:", frozenset({Role.leader})),
     PageSpec("supervision", "pages/supervision.py", ":material/gavel:",
              frozenset({Role.supervisor, Role.leader, Role.clerk})),
+    PageSpec("dashboard", "pages/dashboard.py", ":material/monitoring:", STAFF_ROLES),
+    PageSpec("reports", "pages/reports.py", ":material/summarize:", STAFF_ROLES),
     PageSpec("reception", "pages/reception.py", ":material/campaign:", READ_RECEPTIONS),
     PageSpec("reception_ledger", "pages/reception_ledger.py", ":material/menu_book:", READ_RECEPTIONS),
     PageSpec("network", "pages/network.py", ":material/account_tree:", STAFF_ROLES),

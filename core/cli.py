@@ -195,6 +195,32 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core import network, reports
+    engine, _settings = _engine(args)
+    migrate(engine)
+    now = local_now()
+    with session_scope(engine) as session:
+        county = network.county_name(session)
+        if args.kind == "monthly":
+            if not args.month:
+                raise ValueError("--month YYYY-MM is required")
+            table = reports.monthly_table(session, reports.month_filter(args.month))
+            body = reports.monthly_xlsx(table, title=f"{county}民情民意联络工作月报表（{args.month}）")
+        elif args.kind == "digest":
+            start, end = reports.digest_periods(args.day or now.date())
+            body = reports.ten_day_digest(session, start=start, end=end, now=now, county=county).encode("utf-8")
+        else:
+            if not args.quarter:
+                raise ValueError("--quarter YYYYQn is required")
+            body = reports.quarterly_docx(session, reports.quarter_filter(args.quarter), now=now, county=county)
+    Path(args.out).write_bytes(body)
+    print(f"Wrote the {args.kind} report to {args.out} ({len(body):,} bytes).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core.cli", description="民情通 administration")
     parser.add_argument("--database-url", help="overrides DATABASE_URL for this command")
@@ -237,6 +263,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--township", help="a township's or community's name")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_kpi)
+
+    p = sub.add_parser("report", help="monthly table (.xlsx), ten-day digest (.html), quarterly analysis (.docx)")
+    p.add_argument("kind", choices=["monthly", "digest", "quarterly"])
+    p.add_argument("--month", help="YYYY-MM (monthly)")
+    p.add_argument("--day", type=_day, help="a day of the ten-day period (digest; default today)")
+    p.add_argument("--quarter", help="YYYYQn, e.g. 2026Q3 (quarterly)")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_report)
 
     user = sub.add_parser("user", help="accounts").add_subparsers(dest="user_command", required=True)
     p = user.add_parser("add", help="create an account")

@@ -231,19 +231,29 @@ GROUPS = {"township": Case.township_id, "category": Case.category_id, "unit": Ca
 
 
 def by_group(session: Session, filters: KpiFilter, *, group: str) -> pd.DataFrame:
-    """The same counts per township, category or unit, with names and rates: one GROUP BY."""
+    """The same counts per township, category or unit, with names and rates: one GROUP BY.
+    Cases with no township (category, unit) form one row with id None, so the rows add up to
+    the county's figures."""
     column = GROUPS[group]
-    rows = session.exec(select(column.label("id"), *_sums(CONDITIONS)).where(cohort(filters), column.is_not(None))
+    rows = session.exec(select(column.label("id"), *_sums(CONDITIONS)).where(cohort(filters))
                         .group_by(column)).all()
     frame = pd.DataFrame([r._mapping for r in rows], columns=["id", *CONDITIONS])
     if group == "category":
         names = dict(session.exec(select(Category.id, Category.name_zh)).all())
     else:
         names = dict(session.exec(select(Unit.id, Unit.name)).all())
-    frame.insert(1, "name", frame["id"].map(names))
+    frame["id"] = frame["id"].astype("Int64")
+    frame.insert(1, "name", frame["id"].map(lambda i: names.get(i, "") if pd.notna(i) else ""))
     for key, (num, den) in RATES.items():
         frame[key] = (frame[num] / frame[den].where(frame[den] > 0)).astype(float)
     return frame.sort_values("received", ascending=False).reset_index(drop=True)
+
+
+def channels_by_group(session: Session, filters: KpiFilter, *, group: str) -> dict[tuple, int]:
+    """{(group id, channel): cases received} over the cohort."""
+    column = GROUPS[group]
+    return {(gid, str(channel)): int(n) for gid, channel, n in session.exec(
+        select(column, Case.channel, func.count()).where(cohort(filters)).group_by(column, Case.channel)).all()}
 
 
 def weekly(session: Session, filters: KpiFilter) -> pd.DataFrame:
@@ -275,6 +285,7 @@ def ranking(session: Session, filters: KpiFilter, *, group: str, min_cases: int 
     one case closed on time would otherwise top the list. Circulars received in the period are
     shown (units); a score under 60 is flagged."""
     frame = by_group(session, filters, group=group)
+    frame = frame[frame["id"].notna()]
     minimum = MIN_CASES[group] if min_cases is None else min_cases
     frame = frame[frame["received"] >= minimum].copy()
     county = compute_rates(session, filters)

@@ -582,3 +582,26 @@ class LookupAttempt(SQLModel, table=True):
     tracking_code: str = Field(max_length=20, index=True)
     at: NaiveDatetime
     ok: bool
+
+
+class AlertAck(SQLModel, table=True):
+    """An early-warning alert (core.alerts) seen and answered: who, when, what is being done."""
+
+    __tablename__ = "alert_ack"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_key: str = Field(max_length=80, unique=True)
+    note: str = Field(max_length=500)
+    acknowledged_at: NaiveDatetime
+    acknowledged_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class AppSetting(SQLModel, table=True):
+    """A county-wide setting the admin edits in the app (early-warning thresholds)."""
+
+    __tablename__ = "app_setting"
+
+    key: str = Field(max_length=40, primary_key=True)
+    value: str = Field(max_length=200)
+    updated_at: NaiveDatetime | None = None
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")

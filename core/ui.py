@@ -79,6 +79,26 @@ def classifier():
     return _classifier(settings().database_url, marker)
 
 
+DASHBOARD_REFRESH_SECONDS = 30
+
+
+@st.cache_data(ttl=DASHBOARD_REFRESH_SECONDS, show_spinner=False)
+def _dashboard_data(url: str, filters, minute: str) -> dict:
+    from core import kpi
+    from datetime import datetime
+    now = datetime.fromisoformat(minute)
+    with Session(_engine_for(url)) as s:
+        return {"kpis": kpi.compute(s, filters, now=now), "weekly": kpi.weekly(s, filters),
+                "township": kpi.by_group(s, filters, group="township"),
+                "category": kpi.by_group(s, filters, group="category")}
+
+
+def dashboard_data(filters) -> dict:
+    """The dashboard's aggregates (core.kpi), shared by every viewer of the same filters for
+    the refresh interval: a wall of screens costs one set of queries, not one per screen."""
+    return _dashboard_data(settings().database_url, filters, local_now().strftime("%Y-%m-%dT%H:%M"))
+
+
 def sweep_overdue() -> None:
     _swept(settings().database_url)
 

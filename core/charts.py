@@ -1,0 +1,37 @@
+"""Altair chart specs for the dashboard and the quarterly report (no streamlit here: tested via
+.to_dict(); rendered by st.altair_chart on screen and by vl-convert to PNG in documents)."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+FONT = "Noto Sans CJK SC"
+
+
+def _themed(chart: alt.Chart, *, height: int) -> alt.Chart:
+    return chart.properties(height=height).configure_axis(labelFont=FONT, titleFont=FONT) \
+        .configure_legend(labelFont=FONT, titleFont=FONT).configure_title(font=FONT)
+
+
+def weekly_trend(frame: pd.DataFrame, *, received: str, closed: str, week: str, height: int = 260) -> alt.Chart:
+    """Cases received and closed per week (core.kpi.weekly)."""
+    long = frame.rename(columns={"received": received, "closed": closed}).melt(
+        id_vars="week", value_vars=[received, closed], var_name="series", value_name="n")
+    chart = alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("week:T", title=week, axis=alt.Axis(format="%m-%d")),
+        y=alt.Y("n:Q", title=None),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("week:T", format="%Y-%m-%d"), "series:N", "n:Q"])
+    return _themed(chart, height=height)
+
+
+def breakdown(frame: pd.DataFrame, *, received: str, closure: str, height: int = 320) -> alt.Chart:
+    """Received per township or category, coloured by closure rate (core.kpi.by_group)."""
+    data = frame[["name", "received", "closure_rate"]].rename(columns={"received": received, "closure_rate": closure})
+    chart = alt.Chart(data).mark_bar().encode(
+        y=alt.Y("name:N", sort="-x", title=None),
+        x=alt.X(f"{received}:Q"),
+        color=alt.Color(f"{closure}:Q", scale=alt.Scale(domain=[0.5, 1], scheme="redyellowgreen"),
+                        legend=alt.Legend(format="%")),
+        tooltip=["name:N", f"{received}:Q", alt.Tooltip(f"{closure}:Q", format=".1%")])
+    return _themed(chart, height=height)

@@ -1,0 +1,203 @@
+"""领导驾驶舱: the four 100 % and the other KPIs of a period (core.kpi), refreshing themselves;
+weekly trend, townships and categories, a ticker of urgent and major cases, early-warning alerts
+with acknowledgement, rankings; every figure opens the list of cases behind it. A big-screen
+mode for the office wall."""
+import html
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from core import alerts, board, charts, kpi, ledger, network, ui
+from core.clock import local_now
+from core.errors import DomainError
+
+user = ui.require_page("dashboard")
+today = local_now().date()
+
+with ui.session() as s:
+    townships = network.townships(s)
+    categories = network.categories(s)
+    units = network.handling_units(s)
+
+big = st.toggle(ui.tr("dash.big_screen"), key="dash_big")
+if big:
+    st.html("<style>[data-testid='stSidebar'],header{display:none}"
+            "[data-testid='stMetricValue']{font-size:3.2rem}[data-testid='stMetricLabel'] p{font-size:1.3rem}"
+            ".block-container{max-width:100%;padding:1rem 2rem}</style>")
+
+PERIODS = {"month": (today.replace(day=1), today), "last30": (today - timedelta(days=29), today),
+           "quarter": (date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today),
+           "year": (date(today.year, 1, 1), today)}
+c1, c2, c3, c4 = st.columns(4)
+period = c1.selectbox(ui.tr("dash.period"), [*PERIODS, "custom"], key="dash_period",
+                      format_func=lambda p: ui.tr(f"dash.period.{p}"))
+if period == "custom":
+    picked = c1.date_input(ui.tr("dash.period.custom"), value=PERIODS["month"], key="dash_dates")
+    start, end = picked if isinstance(picked, tuple) and len(picked) == 2 else PERIODS["month"]
+else:
+    start, end = PERIODS[period]
+township = c2.selectbox(ui.tr("field.township_id"), [None, *[t.id for t in townships]], key="dash_town",
+                        format_func=lambda v: ui.tr("ledger.all") if v is None else next(t.name for t in townships if t.id == v))
+category = c3.selectbox(ui.tr("field.category_id"), [None, *[c.id for c in categories]], key="dash_cat",
+                        format_func=lambda v: ui.tr("ledger.all") if v is None else next(
+                            (c.name_en if ui.lang() == "en" else c.name_zh) for c in categories if c.id == v))
+unit = c4.selectbox(ui.tr("board.unit"), [None, *[u.id for u in units]], key="dash_unit",
+                    format_func=lambda v: ui.tr("ledger.all") if v is None else next(u.name for u in units if u.id == v))
+filters = kpi.KpiFilter(start=start, end=end, township_id=township, category_id=category, unit_id=unit)
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def drill_button(key: str, n: int) -> None:
+    if st.button(ui.tr("dash.see", n=f"{n:,}"), key=f"dash_see_{key}", type="tertiary"):
+        st.session_state["dash_drill"] = key
+
+
+@st.fragment(run_every=ui.DASHBOARD_REFRESH_SECONDS)
+def live() -> None:
+    data = ui.dashboard_data(filters)
+    k: kpi.Kpis = data["kpis"]
+    rates, n = k.rates, k.counts
+    st.caption(ui.tr("dash.updated", at=local_now().strftime("%H:%M:%S"), s=ui.DASHBOARD_REFRESH_SECONDS,
+                     start=f"{start:%Y-%m-%d}", end=f"{end:%Y-%m-%d}"))
+    st.markdown(f"#### {ui.tr('dash.four')}")
+    cols = st.columns(4)
+    four = [("closure_rate", "closed", "received"), ("feedback_rate", "fed_back", "handled"),
+            ("satisfaction_rate", "satisfied", "rated")]
+    for col, (key, num, den) in zip(cols, four):
+        with col:
+            st.metric(ui.tr(f"kpi.{key}"), percent(rates[key]), border=True,
+                      help=ui.tr(f"kpi.help.{key}"))
+            st.caption(f"{n[num]:,} / {n[den]:,}")
+            drill_button(key, n[num])
+    with cols[3]:
+        st.metric(ui.tr("kpi.participation_rate"), percent(rates["participation_rate"]), border=True,
+                  help=ui.tr("kpi.help.participation_rate"))
+        st.caption(ui.tr("dash.participation", la=k.liaisons_active, lt=k.liaisons_total, ua=k.units_active,
+                         ut=k.units_involved))
+    cols = st.columns(6)
+    more = [("received", f"{n['received']:,}", n["received"]), ("on_time_rate", percent(rates["on_time_rate"]), n["on_time"]),
+            ("follow_up_rate", percent(rates["follow_up_rate"]), n["followed_up"]),
+            ("return_rate", percent(rates["return_rate"]), n["returned"]),
+            ("backlog", f"{k.backlog:,}", k.backlog), ("overdue", f"{k.overdue:,}", k.overdue)]
+    for col, (key, shown, count) in zip(cols, more):
+        with col:
+            st.metric(ui.tr(f"kpi.{key}"), shown, border=True, help=ui.tr(f"kpi.help.{key}"))
+            drill_button(key, count)
+    hours = st.columns(4)
+    for col, (key, value) in zip(hours, [("response_median", k.response_hours["median"]),
+                                         ("response_p90", k.response_hours["p90"]),
+                                         ("handling_median", k.handling_hours["median"]),
+                                         ("handling_p90", k.handling_hours["p90"])]):
+        col.metric(ui.tr(f"kpi.{key}"), "—" if value is None else ui.tr("dash.hours", h=f"{value:,.1f}"), border=True)
+    if k.by_channel:
+        st.caption(ui.tr("dash.by_channel") + "：" + "　".join(
+            f"{ui.lbl(ch, kpi.Channel)} {count:,}" for ch, count in sorted(k.by_channel.items(), key=lambda i: -i[1])))
+
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"#### {ui.tr('dash.weekly')}")
+        if not data["weekly"].empty:
+            st.altair_chart(charts.weekly_trend(data["weekly"], received=ui.tr("kpi.received"),
+                                                closed=ui.tr("kpi.closed"), week=ui.tr("dash.week")), width="stretch")
+    with right:
+        st.markdown(f"#### {ui.tr('dash.ticker')}")
+        with ui.session() as s:
+            _total, urgent = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(), now=local_now(),
+                                               page_size=8, extra=board.condition(s, user=user, key="urgent_open",
+                                                                                  now=local_now()))
+        if urgent.empty:
+            st.caption(ui.tr("dash.ticker_none"))
+        for row in urgent.itertuples():
+            tag = ui.tr("flag.major") if row.is_major else ui.tr("flag.urgent")
+            st.markdown(f":red-badge[{tag}] `{row.tracking_code}` {html.escape(row.title)} "
+                        f"<small>{row.received_at:%m-%d %H:%M}</small>", unsafe_allow_html=True)
+    a, b = st.columns(2)
+    for col, group in ((a, "township"), (b, "category")):
+        with col:
+            st.markdown(f"#### {ui.tr(f'dash.by_{group}')}")
+            frame = data[group]
+            if not frame.empty:
+                st.altair_chart(charts.breakdown(frame.head(15), received=ui.tr("kpi.received"),
+                                                 closure=ui.tr("kpi.closure_rate")), width="stretch")
+
+
+live()
+
+with ui.session() as s:
+    try:
+        found = alerts.active(s, user=user, now=local_now())
+    except DomainError:
+        found = []
+open_alerts = [a for a in found if a.acknowledged_at is None]
+st.markdown(f"#### {ui.tr('dash.alerts', n=len(open_alerts))}")
+if not found:
+    st.caption(ui.tr("dash.alerts_none"))
+for alert in found[:12]:
+    text = ui.tr(f"alert.{alert.kind}", place=alert.place, category=alert.category, n=alert.count,
+                 since=f"{alert.first_at:%m-%d %H:%M}")
+    with st.container(border=True):
+        (st.info if alert.acknowledged_at else st.warning)(text, icon=":material/crisis_alert:")
+        x, y = st.columns([1, 3])
+        if x.button(ui.tr("dash.see", n=len(alert.case_ids)), key=f"dash_alert_see_{alert.key}", type="tertiary"):
+            st.session_state["dash_drill"] = f"alert:{alert.key}"
+            st.session_state["dash_alert_ids"] = list(alert.case_ids)
+        if alert.acknowledged_at:
+            y.caption(ui.tr("dash.acknowledged", at=f"{alert.acknowledged_at:%m-%d %H:%M}", note=alert.acknowledged_note))
+        else:
+            with y.form(f"dash_ack_{alert.key}", border=False):
+                note = st.text_input(ui.tr("field.note"), key=f"dash_ack_note_{alert.key}",
+                                     placeholder=ui.tr("dash.ack_hint"))
+                if st.form_submit_button(ui.tr("dash.acknowledge")):
+                    try:
+                        with ui.session() as s:
+                            alerts.acknowledge(s, actor=user, key=alert.key, note=note, now=local_now())
+                            s.commit()
+                        st.rerun()
+                    except DomainError as exc:
+                        ui.show_error(exc)
+
+st.markdown(f"#### {ui.tr('dash.rankings')}")
+tabs = st.tabs([ui.tr("dash.rank.unit"), ui.tr("dash.rank.township")])
+for tab, group in zip(tabs, ("unit", "township")):
+    with tab, ui.session() as s:
+        ranked = kpi.ranking(s, filters, group=group)
+        st.caption(ui.tr("dash.rank_rule", n=kpi.MIN_CASES[group], floor=kpi.SCORE_FLOOR))
+        if ranked.empty:
+            st.caption(ui.tr("ledger.empty"))
+            continue
+        st.dataframe(pd.DataFrame({
+            ui.tr("dash.col.rank"): ranked["rank"], ui.tr("dash.col.name"): ranked["name"],
+            ui.tr("dash.col.score"): ranked["score"],
+            ui.tr("kpi.received"): ranked["received"],
+            ui.tr("kpi.on_time_rate"): ranked["on_time_rate"].map(percent),
+            ui.tr("kpi.satisfaction_rate"): ranked["satisfaction_rate"].map(percent),
+            ui.tr("kpi.closure_rate"): ranked["closure_rate"].map(percent),
+            ui.tr("kpi.return_rate"): ranked["return_rate"].map(percent),
+            ui.tr("dash.col.circulars"): ranked["circulars"],
+            ui.tr("dash.col.flag"): ranked["flagged"].map(lambda f: ui.tr("dash.below_floor") if f else ""),
+        }), hide_index=True, width="stretch")
+
+drill = st.session_state.get("dash_drill")
+if drill:
+    st.divider()
+    label = ui.tr("dash.alert_cases") if drill.startswith("alert:") else ui.tr(f"kpi.{drill}")
+    h, x = st.columns([4, 1])
+    h.markdown(f"#### {ui.tr('dash.cases_behind', what=label)}")
+    if x.button(ui.tr("dash.close_list"), key="dash_drill_close"):
+        st.session_state.pop("dash_drill")
+        st.rerun()
+    if drill.startswith("alert:"):
+        condition = kpi.Case.id.in_(st.session_state.get("dash_alert_ids", []))
+    else:
+        condition = kpi.behind(drill, filters, now=local_now())
+    page = st.session_state.get("dash_drill_page", 1)
+    with ui.session() as s:
+        total, rows = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(), now=local_now(), page=page,
+                                        page_size=50, extra=condition)
+    st.caption(ui.tr("ledger.count", n=f"{total:,}"))
+    ui.case_table(rows, ["tracking_code", "received_at", "title", "township", "category", "unit", "status", "due_at",
+                         "rating", "flags"], key=f"dash_drill_table_{drill}")

@@ -1,0 +1,95 @@
+"""Early warning: the cluster window (N cases of one category at one place within H hours) and
+its edges, re-reports within 90 days of closing, acknowledgement, editable thresholds."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import Session
+
+from core import alerts, auth
+from core.errors import DomainError
+from core.models import CaseStatus as S, Role
+from tests import factories
+
+NOW = datetime(2026, 11, 21, 10, 0)
+H = timedelta(hours=1)
+
+
+@pytest.fixture
+def place(engine):
+    with Session(engine) as s:
+        units = factories.county(s)
+        water = factories.category(s, units["dept"])
+        road = factories.category(s, units["other"])
+        factories.user(s, "boss", {Role.leader}, NOW)
+        factories.user(s, "unit_x", {Role.unit_handler}, NOW, unit_id=units["dept"].id)
+        yield s, units, water.id, road.id
+
+
+def _cases(s, units, category_id, ages_hours, village=True, **fields):
+    return [factories.case(s, status=fields.pop("status", S.received), received_at=NOW - h * H, category_id=category_id,
+                           township_id=units["town"].id, village_id=units["village"].id if village else None, **fields)
+            for h in ages_hours]
+
+
+def test_five_in_seventy_two_hours_is_a_cluster_and_four_is_not(place):
+    s, units, water, road = place
+    _cases(s, units, water, [1, 10, 30, 50, 71])
+    _cases(s, units, road, [1, 2, 3, 4])  # four of another category
+    _cases(s, units, water, [73])  # outside the window
+    found = alerts.clusters(s, now=NOW)
+    assert [(a.place, a.count) for a in found] == [("乙村", 5)]
+    assert len(found[0].case_ids) == 5
+    assert alerts.clusters(s, now=NOW, hours=24) == []  # only two within a day
+    assert len(alerts.clusters(s, now=NOW, cases=4)) == 2
+
+
+def test_cases_without_a_village_cluster_by_township(place):
+    s, units, water, _road = place
+    _cases(s, units, water, [1, 2, 3, 4, 5], village=False)
+    assert [a.place for a in alerts.clusters(s, now=NOW)] == ["甲镇"]
+
+
+def test_merged_duplicates_do_not_make_a_cluster(place):
+    s, units, water, _road = place
+    _cases(s, units, water, [1, 2, 3, 4])
+    _cases(s, units, water, [5], status=S.merged)
+    assert alerts.clusters(s, now=NOW) == []
+
+
+def test_a_rereport_within_ninety_days_of_closing(place):
+    s, units, water, road = place
+    closed_at = NOW - timedelta(days=60)
+    _cases(s, units, water, [24 * 70], status=S.closed, closed_at=closed_at)
+    again = _cases(s, units, water, [5])[0]
+    _cases(s, units, road, [5])  # another category: no alert
+    found = alerts.rereports(s, now=NOW)
+    assert [a.case_ids for a in found] == [(again.id,)]
+    assert alerts.rereports(s, now=NOW, days=30) == []  # closed 60 days before
+
+
+def test_acknowledge_with_a_note_and_thresholds(place):
+    s, units, water, _road = place
+    leader = auth.load_current_user(s, "boss")
+    unit = auth.load_current_user(s, "unit_x")
+    _cases(s, units, water, [1, 2, 3, 4, 5])
+    (alert,) = alerts.active(s, user=leader, now=NOW)
+    with pytest.raises(DomainError) as exc:
+        alerts.acknowledge(s, actor=leader, key=alert.key, note=" ", now=NOW)
+    assert exc.value.key == "error.fields_missing"
+    with pytest.raises(DomainError):
+        alerts.active(s, user=unit, now=NOW)
+    alerts.acknowledge(s, actor=leader, key=alert.key, note="已派水利局现场排查", now=NOW)
+    (seen,) = alerts.active(s, user=leader, now=NOW)
+    assert seen.acknowledged_note == "已派水利局现场排查"
+    with pytest.raises(DomainError) as exc:
+        alerts.set_setting(s, actor=leader, key="alert.cluster_cases", value=3, now=NOW)
+    assert exc.value.key == "error.permission"
+    admin = factories.user(s, "root", {Role.admin}, NOW)
+    with pytest.raises(DomainError) as exc:
+        alerts.set_setting(s, actor=auth.load_current_user(s, admin.username), key="alert.cluster_cases", value=1,
+                           now=NOW)
+    assert exc.value.key == "error.setting_range"
+    alerts.set_setting(s, actor=auth.load_current_user(s, "root"), key="alert.cluster_cases", value=6, now=NOW)
+    assert alerts.clusters(s, now=NOW) == []

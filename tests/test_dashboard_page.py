@@ -1,0 +1,74 @@
+"""AppTest on the leaders' dashboard: figures equal core.kpi, a figure opens the cases behind
+it, an alert is acknowledged with a note, big-screen mode; the reports page offers its files."""
+from __future__ import annotations
+
+
+import pytest
+from sqlmodel import Session, select
+
+from core import alerts, auth, kpi, labels
+from core.clock import local_now
+from core.models import AlertAck
+from tests.pagetest import button, demo_database, open_page
+
+
+@pytest.fixture(scope="module")
+def ddb(tmp_path_factory):
+    yield from demo_database(tmp_path_factory, "dashboard")
+
+
+@pytest.fixture(autouse=True)
+def use_db(ddb, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", ddb[0])
+
+
+def month_filter() -> kpi.KpiFilter:
+    today = local_now().date()
+    return kpi.KpiFilter(start=today.replace(day=1), end=today)
+
+
+def test_the_figures_are_core_kpis_and_open_their_cases(ddb):
+    _url, engine = ddb
+    at = open_page("dashboard", "leader")
+    assert not at.exception
+    with Session(engine) as s:
+        figures = kpi.compute(s, month_filter(), now=local_now())
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["受理事项"] == f"{figures.counts['received']:,}"
+    rate = figures.rates["closure_rate"]
+    assert metrics["办结率"] == ("—" if rate is None else f"{rate:.1%}")
+    assert any("每 30 秒自动刷新" in c.value for c in at.caption)
+    at.button(key="dash_see_overdue").click().run()
+    assert any(m.value.startswith("#### 超期") for m in at.markdown)
+    assert labels.t("ledger.count", n=f"{figures.overdue:,}") in [c.value for c in at.caption]
+
+
+def test_an_alert_is_acknowledged_with_a_note(ddb):
+    _url, engine = ddb
+    with Session(engine) as s:
+        found = alerts.active(s, user=auth.load_current_user(s, "leader"), now=local_now())
+    open_ones = [a for a in found if a.acknowledged_at is None]
+    assert open_ones, "the demo county has re-reports"
+    at = open_page("dashboard", "leader")
+    first = next(a for a in found if a.acknowledged_at is None)
+    at.text_input(key=f"dash_ack_note_{first.key}").input("已安排回访核实")
+    next(b for b in at.button if b.label == "确认预警").click().run()
+    assert not at.exception
+    with Session(engine) as s:
+        ack = s.exec(select(AlertAck).where(AlertAck.alert_key == first.key)).one()
+    assert ack.note == "已安排回访核实"
+
+
+def test_big_screen_mode_and_custom_filters(ddb):
+    at = open_page("dashboard", "leader")
+    at.toggle(key="dash_big").set_value(True).run()
+    at.selectbox(key="dash_period").select("year").run()
+    assert not at.exception and not at.error
+
+
+def test_the_reports_page_offers_its_files(ddb):
+    at = open_page("reports", "clerk")
+    assert not at.exception
+    assert any(m.value.startswith("#### 月度统计表") for m in at.markdown)
+    button(at, "季度分析报告").click().run()
+    assert not at.exception
