@@ -17,7 +17,7 @@ from core.models import AlertAck, AppSetting, Case, CaseStatus as S, Category, R
 
 DEFAULTS = {"alert.cluster_cases": 5, "alert.cluster_hours": 72, "alert.rereport_days": 90}
 LIMITS = {"alert.cluster_cases": (2, 100), "alert.cluster_hours": (1, 24 * 30), "alert.rereport_days": (7, 365)}
-RECENT_DAYS = 30  # re-reports are looked for among cases received this recently
+RECENT_DAYS = 7  # re-reports are looked for among cases received this recently (a new signal)
 WATCHERS = (Role.leader, Role.clerk, Role.supervisor, Role.admin)
 EDITORS = (Role.admin, Role.clerk)
 
@@ -58,42 +58,64 @@ def _place():
 
 def clusters(session: Session, *, now: datetime, cases: int | None = None, hours: int | None = None) -> list[Alert]:
     """At least `cases` cases of one category from one village (or township, when no village
-    was given) received within the last `hours` hours."""
+    was given) received within the last `hours` hours: one read of the window's cases."""
     cases = cases or setting(session, "alert.cluster_cases")
     hours = hours or setting(session, "alert.cluster_hours")
-    place = _place().label("place")
-    window = sa.and_(Case.received_at >= now - timedelta(hours=hours), Case.received_at <= now,
-                     Case.status != S.merged, Case.category_id.is_not(None), _place().is_not(None))
-    groups = session.exec(select(place, Case.category_id, func.count(), func.min(Case.id), func.min(Case.received_at))
-                          .where(window).group_by(_place(), Case.category_id)
-                          .having(func.count() >= cases)).all()
-    found = []
-    for place_id, category_id, count, first_id, first_at in groups:
-        ids = session.exec(select(Case.id).where(window, _place() == place_id, Case.category_id == category_id)
-                           .order_by(Case.received_at)).all()
-        found.append(Alert(kind="cluster", key=f"cluster:{place_id}:{category_id}:{first_id}",
-                           place=_name(session, Unit, place_id), category=_name(session, Category, category_id, "name_zh"),
-                           count=count, first_at=first_at, case_ids=tuple(ids)))
-    return found
+    rows = session.exec(select(_place(), Case.category_id, Case.id, Case.received_at).where(
+        Case.received_at >= now - timedelta(hours=hours), Case.received_at <= now, Case.status != S.merged,
+        Case.category_id.is_not(None), _place().is_not(None)).order_by(Case.received_at, Case.id)).all()
+    groups: dict[tuple[int, int], list] = {}
+    for place_id, category_id, case_id, received in rows:
+        groups.setdefault((place_id, category_id), []).append((case_id, received))
+    names, categories = _names(session)
+    return [Alert(kind="cluster", key=f"cluster:{place_id}:{category_id}:{found[0][0]}", place=names.get(place_id, ""),
+                  category=categories.get(category_id, ""), count=len(found), first_at=found[0][1],
+                  case_ids=tuple(case_id for case_id, _at in found))
+            for (place_id, category_id), found in groups.items() if len(found) >= cases]
+
+
+def _earlier_closed(session: Session, days: int):
+    """A closed case at the same place and category, closed in the `days` before this one came
+    in (index-backed: village or township, category, closed_at)."""
+    earlier = aliased(Case)
+    same_place = sa.or_(sa.and_(Case.village_id.is_not(None), earlier.village_id == Case.village_id),
+                        sa.and_(Case.village_id.is_(None), earlier.village_id.is_(None),
+                                earlier.township_id == Case.township_id))
+    return earlier, sa.and_(same_place, earlier.category_id == Case.category_id, earlier.id != Case.id,
+                            earlier.closed_at <= Case.received_at,
+                            earlier.closed_at >= _days_before(session, Case.received_at, days),
+                            earlier.status.in_((S.closed, S.explained)))
 
 
 def rereports(session: Session, *, now: datetime, days: int | None = None) -> list[Alert]:
-    """Open cases received in the last 30 days whose place and category match a case closed in
-    the `days` days before they came in."""
+    """Open cases received in the last week whose place and category match a case closed in
+    the `days` days before they came in (the answer given did not hold)."""
     days = days or setting(session, "alert.rereport_days")
-    earlier = aliased(Case)
+    earlier, match = _earlier_closed(session, days)
     rows = session.exec(
-        select(Case.id, Case.received_at, _place(), Case.category_id, func.count(earlier.id))
-        .join(earlier, sa.and_(func.coalesce(earlier.village_id, earlier.township_id) == _place(),
-                               earlier.category_id == Case.category_id, earlier.id != Case.id,
-                               earlier.status.in_((S.closed, S.explained)), earlier.closed_at <= Case.received_at,
-                               earlier.closed_at >= _days_before(session, Case.received_at, days)))
+        select(Case.id, Case.received_at, _place(), Case.category_id)
         .where(Case.received_at >= now - timedelta(days=RECENT_DAYS), Case.received_at <= now,
-               Case.status.not_in((S.closed, S.explained, S.merged)), Case.category_id.is_not(None))
-        .group_by(Case.id, Case.received_at, _place(), Case.category_id)).all()
-    return [Alert(kind="rereport", key=f"rereport:{case_id}", place=_name(session, Unit, place_id),
-                  category=_name(session, Category, category_id, "name_zh"), count=n + 1, first_at=received,
-                  case_ids=(case_id,)) for case_id, received, place_id, category_id, n in rows]
+               Case.status.not_in((S.closed, S.explained, S.merged)), Case.category_id.is_not(None),
+               select(earlier.id).where(match).exists())
+        .order_by(Case.received_at.desc())).all()
+    names, categories = _names(session)
+    return [Alert(kind="rereport", key=f"rereport:{case_id}", place=names.get(place_id, ""),
+                  category=categories.get(category_id, ""), count=1, first_at=received, case_ids=(case_id,))
+            for case_id, received, place_id, category_id in rows]
+
+
+def cases_behind(session: Session, alert: Alert) -> sa.ColumnElement[bool]:
+    """The cases an alert is about: a cluster's cases; a re-report and the closed cases it repeats."""
+    if alert.kind == "cluster":
+        return Case.id.in_(alert.case_ids)
+    earlier, match = _earlier_closed(session, setting(session, "alert.rereport_days"))
+    repeated = select(earlier.id).where(match, Case.id == alert.case_ids[0])
+    return sa.or_(Case.id.in_(alert.case_ids), Case.id.in_(repeated.scalar_subquery().correlate(None)))
+
+
+def _names(session: Session) -> tuple[dict[int, str], dict[int, str]]:
+    return (dict(session.exec(select(Unit.id, Unit.name)).all()),
+            dict(session.exec(select(Category.id, Category.name_zh)).all()))
 
 
 def _days_before(session: Session, column, days: int):
@@ -103,21 +125,26 @@ def _days_before(session: Session, column, days: int):
     return column - timedelta(days=days)
 
 
-def _name(session: Session, model, row_id: int | None, column: str = "name") -> str:
-    row = session.get(model, row_id) if row_id else None
-    return getattr(row, column) if row else ""
+def candidates(session: Session, *, now: datetime) -> list[Alert]:
+    """Every alert now, before acknowledgements (the costly part: cached by the dashboard)."""
+    return clusters(session, now=now) + rereports(session, now=now)
 
 
-def active(session: Session, *, user: CurrentUser, now: datetime) -> list[Alert]:
-    """Every alert now, unacknowledged first, with its acknowledgement when there is one."""
+def with_acks(session: Session, *, user: CurrentUser, found: list[Alert]) -> list[Alert]:
+    """The alerts with their acknowledgements, unacknowledged and clusters first."""
     if not user.has(*WATCHERS):
         raise DomainError("error.permission")
-    found = clusters(session, now=now) + rereports(session, now=now)
     acks = {row.alert_key: row for row in session.exec(select(AlertAck).where(
         AlertAck.alert_key.in_([a.key for a in found]))).all()} if found else {}
     result = [Alert(**{**a.__dict__, "acknowledged_note": acks[a.key].note if a.key in acks else None,
                        "acknowledged_at": acks[a.key].acknowledged_at if a.key in acks else None}) for a in found]
     return sorted(result, key=lambda a: (a.acknowledged_at is not None, a.kind != "cluster", -a.count, a.first_at))
+
+
+def active(session: Session, *, user: CurrentUser, now: datetime) -> list[Alert]:
+    if not user.has(*WATCHERS):
+        raise DomainError("error.permission")
+    return with_acks(session, user=user, found=candidates(session, now=now))
 
 
 def acknowledge(session: Session, *, actor: CurrentUser, key: str, note: str, now: datetime) -> AlertAck:

@@ -15,13 +15,15 @@ def _themed(chart: alt.Chart, *, height: int) -> alt.Chart:
 
 def weekly_trend(frame: pd.DataFrame, *, received: str, closed: str, week: str, height: int = 260) -> alt.Chart:
     """Cases received and closed per week (core.kpi.weekly)."""
-    long = frame.rename(columns={"received": received, "closed": closed}).melt(
+    # the week's Monday as text: a local date must not drift a day through the browser's time zone
+    data = frame.assign(week=pd.to_datetime(frame["week"]).dt.strftime("%m-%d"))
+    long = data.rename(columns={"received": received, "closed": closed}).melt(
         id_vars="week", value_vars=[received, closed], var_name="series", value_name="n")
     chart = alt.Chart(long).mark_line(point=True).encode(
-        x=alt.X("week:T", title=week, axis=alt.Axis(format="%m-%d")),
+        x=alt.X("week:O", title=week, sort=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("n:Q", title=None),
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
-        tooltip=[alt.Tooltip("week:T", format="%Y-%m-%d"), "series:N", "n:Q"])
+        tooltip=["week:O", "series:N", "n:Q"])
     return _themed(chart, height=height)
 
 
@@ -31,7 +33,7 @@ def breakdown(frame: pd.DataFrame, *, received: str, closure: str, height: int =
     chart = alt.Chart(data).mark_bar().encode(
         y=alt.Y("name:N", sort="-x", title=None),
         x=alt.X(f"{received}:Q"),
-        color=alt.Color(f"{closure}:Q", scale=alt.Scale(domain=[0.5, 1], scheme="redyellowgreen"),
+        color=alt.Color(f"{closure}:Q", scale=alt.Scale(domain=[0.5, 1], scheme="redyellowgreen", clamp=True),
                         legend=alt.Legend(format="%")),
         tooltip=["name:N", f"{received}:Q", alt.Tooltip(f"{closure}:Q", format=".1%")])
     return _themed(chart, height=height)

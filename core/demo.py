@@ -715,6 +715,28 @@ def _interview_campaign(session: Session, county: County, rng: random.Random, no
     session.flush()
 
 
+CLUSTER_CASES = 7
+
+
+def _cluster(session: Session, county: County, rng: random.Random, now: datetime) -> None:
+    """Drinking-water complaints from one village in two days — six cases and one repeat call the
+    clerk merged: the dashboard's early warning (抓苗头) has a group problem to show."""
+    from core import services
+    clerk = auth.load_current_user(session, "clerk")
+    village_id, township_id, name = county.villages[7]
+    category = next(c for c in county.categories if c[1] == "water")
+    cases = []
+    for k in range(CLUSTER_CASES):
+        who = person_name(rng)
+        cases.append(services.register(
+            session, actor=clerk, now=now - timedelta(hours=44 - 7 * k), channel=Channel.hotline,
+            content=f"{name}村民{who}反映：自来水连续几天浑浊发黄，有异味，家里老人孩子不敢喝。", reporter_name=who,
+            reporter_phone=phone_number(rng), township_id=township_id, village_id=village_id, category_id=category[0]))
+    repeat = cases[-1]
+    services.merge(session, case_id=repeat.id, actor=clerk, now=now - timedelta(hours=1),
+                   expected_version=repeat.version, master_case_id=cases[0].id)
+
+
 def load_demo(engine: Engine, *, cases: int = 2000, seed: int = 20261121, today: date,
               progress: Callable[[int], None] | None = None) -> dict:
     """Fill an empty database with the demo county. Refuses a database that already has users."""
@@ -724,10 +746,14 @@ def load_demo(engine: Engine, *, cases: int = 2000, seed: int = 20261121, today:
     now = datetime.combine(today, time(9, 0))
     with session_scope(engine) as session:
         county = build_county(session, rng, today)
-    events = generate_cases(engine, county, n=cases, rng=rng, now=now, progress=progress)
+    burst = CLUSTER_CASES if cases >= 50 else 0  # part of the asked-for count
+    events = generate_cases(engine, county, n=cases - burst, rng=rng, now=now, progress=progress)
     reset_postgres_sequences(engine)
     with session_scope(engine) as session:
         reception_history(session, county, rng, now)
+        if burst:
+            _cluster(session, county, rng, now)
+            events += burst
     return {"cases": cases, "events": events, "villages": len(county.villages),
             "leaders": len(county.leader_ids), "accounts": len(DEMO_ACCOUNTS)}
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from core.ledger import OPEN_STATUSES, is_overdue_clause
-from core.models import (Case, CaseEvent, CaseStatus as S, Category, Channel, Circular, Liaison, Rating, Role, Tier,
+from core.models import (Case, CaseStatus as S, Category, Channel, Circular, Liaison, Rating, Tier,
                          Unit, User)
 
 CLOSED = (S.closed, S.explained)
@@ -101,6 +101,21 @@ def _sums(conditions: dict[str, sa.ColumnElement[bool]]) -> list:
     return [func.coalesce(func.sum(sa.case((cond, 1), else_=0)), 0).label(key) for key, cond in conditions.items()]
 
 
+CUBE_KEYS = ("township_id", "category_id", "unit_id", "channel")
+
+
+def cube(session: Session, filters: KpiFilter) -> pd.DataFrame:
+    """Every count of CONDITIONS per (township, category, unit, channel) over the cohort: one scan
+    and one GROUP BY, from which the totals, the channel split and every breakdown are summed."""
+    keys = [Case.township_id, Case.category_id, Case.unit_id, Case.channel]
+    rows = session.exec(select(*keys, *_sums(CONDITIONS)).where(cohort(filters)).group_by(*keys)).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=[*CUBE_KEYS, *CONDITIONS])
+    for key in CUBE_KEYS[:3]:
+        frame[key] = frame[key].astype("Int64")
+    frame["channel"] = frame["channel"].astype(str)
+    return frame
+
+
 @dataclass
 class Kpis:
     filters: KpiFilter
@@ -141,13 +156,13 @@ class Kpis:
         }
 
 
-def compute(session: Session, filters: KpiFilter, *, now: datetime) -> Kpis:
-    """Every KPI of the period in a handful of SQL aggregates."""
+def compute(session: Session, filters: KpiFilter, *, now: datetime, counted: pd.DataFrame | None = None) -> Kpis:
+    """Every KPI of the period in a handful of SQL aggregates (`counted`: the period's cube, when
+    the caller has it already)."""
     where = cohort(filters)
-    row = session.exec(select(*_sums(CONDITIONS)).select_from(Case).where(where)).one()
-    counts = {key: int(value) for key, value in row._mapping.items()}
-    by_channel = {str(channel): int(n) for channel, n in session.exec(
-        select(Case.channel, func.count()).where(where).group_by(Case.channel)).all()}
+    counted = cube(session, filters) if counted is None else counted
+    counts = {key: int(counted[key].sum()) for key in CONDITIONS}
+    by_channel = {str(ch): int(n) for ch, n in counted.groupby("channel")["received"].sum().items() if n}
     scope = _scope(filters)
     backlog = session.exec(select(func.count()).select_from(Case).where(
         Case.status.in_(OPEN_STATUSES), Case.received_at < filters.until, *scope)).one()
@@ -174,14 +189,13 @@ def _liaisons(session: Session, f: KpiFilter) -> tuple[int, int]:
 
 
 def _units(session: Session, f: KpiFilter) -> tuple[int, int]:
-    """Units that acted (accepted, reported, asked for more time…) in the period, of the units
-    that held cases dispatched in it: 参与协同."""
-    involved = select(Case.unit_id).distinct().where(
-        Case.dispatched_at >= f.since, Case.dispatched_at < f.until, Case.unit_id.is_not(None), *_scope(f))
-    acted = (select(func.count(sa.distinct(Case.unit_id))).select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
-             .where(CaseEvent.at >= f.since, CaseEvent.at < f.until, CaseEvent.actor_role == Role.unit_handler,
-                    Case.unit_id.in_(involved), *_scope(f)))
-    return session.exec(acted).one(), session.exec(select(func.count()).select_from(involved.subquery())).one()
+    """参与协同 of units: units that took on (accepted) a case of the cohort, of the units the
+    cohort's cases were dispatched to — one aggregate over the cohort, read from milestones."""
+    row = session.exec(select(
+        func.count(sa.distinct(sa.case((Case.accepted_at.is_not(None), Case.unit_id)))),
+        func.count(sa.distinct(sa.case((Case.dispatched_at.is_not(None), Case.unit_id)))))
+        .where(cohort(f), Case.unit_id.is_not(None))).one()
+    return int(row[0]), int(row[1])
 
 
 def hours_between(session: Session, start, end):
@@ -192,19 +206,21 @@ def hours_between(session: Session, start, end):
 
 
 def percentiles(session: Session, where, start, end) -> dict[str, float | None]:
-    """Median and P90 (nearest rank) of end − start over the cases with both, ordered in SQL:
-    one count, then one row fetched at each rank."""
-    hours = hours_between(session, start, end)
-    scoped = sa.and_(where, start.is_not(None), end.is_not(None))
-    n = session.exec(select(func.count()).select_from(Case).where(scoped)).one()
-    found: dict[str, float | None] = {}
-    for name, q in (("median", 0.5), ("p90", 0.9)):
-        if not n:
-            found[name] = None
-            continue
-        rank = max(0, int(-(-q * n // 1)) - 1)  # nearest rank: ceil(q·n), 1-based
-        value = session.exec(select(hours).select_from(Case).where(scoped).order_by(hours).offset(rank).limit(1)).one()
-        found[name] = round(float(value), 1)
+    """Median and P90 (nearest rank: the ⌈q·n⌉-th smallest) of end − start over the cases with
+    both, in SQL: one ordered window over the set, two rows returned."""
+    hours = hours_between(session, start, end).label("h")
+    ranked = (select(hours, func.row_number().over(order_by=hours).label("rn"), func.count().over().label("n"))
+              .select_from(Case).where(where, start.is_not(None), end.is_not(None)).subquery())
+    median_rank = (ranked.c.n + 1) // 2  # ⌈n/2⌉ in integer arithmetic
+    p90_rank = (ranked.c.n * 9 + 9) // 10  # ⌈0.9·n⌉
+    rows = session.exec(select(ranked.c.h, ranked.c.rn == median_rank, ranked.c.rn == p90_rank)
+                        .where(sa.or_(ranked.c.rn == median_rank, ranked.c.rn == p90_rank))).all()
+    found: dict[str, float | None] = {"median": None, "p90": None}
+    for value, is_median, is_p90 in rows:
+        if is_median:
+            found["median"] = round(float(value), 1)
+        if is_p90:
+            found["p90"] = round(float(value), 1)
     return found
 
 
@@ -230,14 +246,13 @@ def behind(key: str, filters: KpiFilter, *, now: datetime) -> sa.ColumnElement[b
 GROUPS = {"township": Case.township_id, "category": Case.category_id, "unit": Case.unit_id}
 
 
-def by_group(session: Session, filters: KpiFilter, *, group: str) -> pd.DataFrame:
-    """The same counts per township, category or unit, with names and rates: one GROUP BY.
-    Cases with no township (category, unit) form one row with id None, so the rows add up to
-    the county's figures."""
-    column = GROUPS[group]
-    rows = session.exec(select(column.label("id"), *_sums(CONDITIONS)).where(cohort(filters))
-                        .group_by(column)).all()
-    frame = pd.DataFrame([r._mapping for r in rows], columns=["id", *CONDITIONS])
+def by_group(session: Session, filters: KpiFilter, *, group: str, counted: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The same counts per township, category or unit, with names and rates, summed from the
+    period's cube. Cases with no township (category, unit) form one row with id None, so the
+    rows add up to the county's figures."""
+    counted = cube(session, filters) if counted is None else counted
+    column = f"{group}_id"
+    frame = counted.groupby(column, dropna=False, as_index=False)[list(CONDITIONS)].sum().rename(columns={column: "id"})
     if group == "category":
         names = dict(session.exec(select(Category.id, Category.name_zh)).all())
     else:
@@ -249,24 +264,20 @@ def by_group(session: Session, filters: KpiFilter, *, group: str) -> pd.DataFram
     return frame.sort_values("received", ascending=False).reset_index(drop=True)
 
 
-def channels_by_group(session: Session, filters: KpiFilter, *, group: str) -> dict[tuple, int]:
-    """{(group id, channel): cases received} over the cohort."""
-    column = GROUPS[group]
-    return {(gid, str(channel)): int(n) for gid, channel, n in session.exec(
-        select(column, Case.channel, func.count()).where(cohort(filters)).group_by(column, Case.channel)).all()}
+def channels_by_group(counted: pd.DataFrame, *, group: str) -> dict[tuple, int]:
+    """{(group id, channel): cases received}, from the period's cube."""
+    sums = counted.groupby([f"{group}_id", "channel"], dropna=False)["received"].sum()
+    return {(None if pd.isna(gid) else int(gid), channel): int(n) for (gid, channel), n in sums.items()}
 
 
 def weekly(session: Session, filters: KpiFilter) -> pd.DataFrame:
-    """Cases received and closed per week (weeks start on Monday): counted per day in SQL."""
-    day_received = func.date(Case.received_at)
-    received = session.exec(select(day_received, func.count()).where(cohort(filters)).group_by(day_received)).all()
-    day_closed = func.date(Case.closed_at)
-    closed = session.exec(select(day_closed, func.count()).where(
-        Case.closed_at >= filters.since, Case.closed_at < filters.until, Case.status.in_(CLOSED), *_scope(filters))
-        .group_by(day_closed)).all()
-    frame = pd.DataFrame(
-        [(pd.Timestamp(str(d)), n, 0) for d, n in received] + [(pd.Timestamp(str(d)), 0, n) for d, n in closed],
-        columns=["day", "received", "closed"])
+    """Per week of receipt (weeks start on Monday): cases received, and how many of them are
+    closed now — the period rule, week by week. Counted per day in SQL over the cohort."""
+    day = func.date(Case.received_at)
+    rows = session.exec(select(day, func.count(), func.sum(sa.case((CONDITIONS["closed"], 1), else_=0)))
+                        .where(cohort(filters)).group_by(day)).all()
+    frame = pd.DataFrame([(pd.Timestamp(str(d)), int(n), int(c or 0)) for d, n, c in rows],
+                         columns=["day", "received", "closed"])
     if frame.empty:
         return pd.DataFrame(columns=["week", "received", "closed"])
     frame["week"] = frame["day"] - pd.to_timedelta(frame["day"].dt.day_of_week, unit="D")
@@ -279,16 +290,19 @@ SCORE_FLOOR = 60
 MIN_CASES = {"unit": 10, "township": 20}
 
 
-def ranking(session: Session, filters: KpiFilter, *, group: str, min_cases: int | None = None) -> pd.DataFrame:
+def ranking(session: Session, filters: KpiFilter, *, group: str, min_cases: int | None = None,
+            counted: pd.DataFrame | None = None) -> pd.DataFrame:
     """Units or townships ranked by score = 100 × (0.4 on-time + 0.3 satisfaction + 0.2 closure
     + 0.1 × (1 − return rate)); a missing rate counts as the county's. Why a minimum case count:
     one case closed on time would otherwise top the list. Circulars received in the period are
     shown (units); a score under 60 is flagged."""
-    frame = by_group(session, filters, group=group)
+    counted = cube(session, filters) if counted is None else counted
+    frame = by_group(session, filters, group=group, counted=counted)
     frame = frame[frame["id"].notna()]
     minimum = MIN_CASES[group] if min_cases is None else min_cases
     frame = frame[frame["received"] >= minimum].copy()
-    county = compute_rates(session, filters)
+    totals = {key: int(counted[key].sum()) for key in CONDITIONS}
+    county = {key: rate(totals[num], totals[den]) for key, (num, den) in RATES.items()}
     score = 0.0
     for key, weight in SCORE_WEIGHTS.items():
         values = frame[key].fillna(county.get(key) or 0.0)
@@ -305,10 +319,14 @@ def ranking(session: Session, filters: KpiFilter, *, group: str, min_cases: int 
     return frame
 
 
-def compute_rates(session: Session, filters: KpiFilter) -> dict[str, float | None]:
-    row = session.exec(select(*_sums(CONDITIONS)).select_from(Case).where(cohort(filters))).one()
-    counts = dict(row._mapping)
-    return {key: rate(counts[num], counts[den]) for key, (num, den) in RATES.items()}
+def dashboard(session: Session, filters: KpiFilter, *, now: datetime) -> dict:
+    """Everything the dashboard shows for a period, from one cube and a few snapshot queries."""
+    counted = cube(session, filters)
+    return {"kpis": compute(session, filters, now=now, counted=counted), "weekly": weekly(session, filters),
+            "township": by_group(session, filters, group="township", counted=counted),
+            "category": by_group(session, filters, group="category", counted=counted),
+            "rank_unit": ranking(session, filters, group="unit", counted=counted),
+            "rank_township": ranking(session, filters, group="township", counted=counted)}
 
 
 def admin_counters(session: Session) -> list[tuple[str, int]]:

@@ -272,6 +272,9 @@ class Case(SQLModel, table=True):
         sa.Index("ix_case_unit_status", "unit_id", "status"),
         sa.Index("ix_case_township_received", "township_id", "received_at"),
         sa.Index("ix_case_category_received", "category_id", "received_at"),
+        # early warning: a closed case at the same place and category (core.alerts)
+        sa.Index("ix_case_village_category_closed", "village_id", "category_id", "closed_at"),
+        sa.Index("ix_case_township_category_closed", "township_id", "category_id", "closed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -15,7 +15,7 @@ from sqlmodel import Session, func, select
 
 from core import charts, kpi, labels
 from core.ledger import is_overdue_clause
-from core.models import Case, Channel, Leader, Unit
+from core.models import Case, CaseStatus, Channel, Leader, Unit
 
 MONTHLY_COUNTS = ("closed", "on_time", "fed_back", "followed_up", "rated", "satisfied")
 
@@ -33,8 +33,9 @@ def month_filter(month: str) -> kpi.KpiFilter:
 def monthly_table(session: Session, filters: kpi.KpiFilter, lang: str = labels.DEFAULT_LANGUAGE) -> pd.DataFrame:
     """One row per township: received (in all and by channel), closed, on time, fed back,
     followed up, rated, satisfied; a last row with the county's totals."""
-    frame = kpi.by_group(session, filters, group="township")
-    per_channel = kpi.channels_by_group(session, filters, group="township")
+    counted = kpi.cube(session, filters)
+    frame = kpi.by_group(session, filters, group="township", counted=counted)
+    per_channel = kpi.channels_by_group(counted, group="township")
     rows = []
     for row in frame.itertuples():
         gid = None if pd.isna(row.id) else int(row.id)
@@ -121,7 +122,7 @@ def ten_day_digest(session: Session, *, start: date, end: date, now: datetime, c
             .order_by(Case.received_at).limit(10)).all()
         if key_cases:
             items = "".join(f"<li>{html.escape(code)} {html.escape(title_)} — {html.escape(unit or '')} "
-                            f"（{html.escape(labels.label(status, lang))}）</li>" for code, title_, status, unit in key_cases)
+                            f"（{html.escape(labels.label(status, lang, CaseStatus))}）</li>" for code, title_, status, unit in key_cases)
             parts.append(f"<ul>{items}</ul>")
     unowned = session.exec(select(func.count()).select_from(Case).where(where, Case.owner_leader_id.is_(None))).one()
     parts.append(f"<p>{html.escape(t('report.digest.unowned', n=unowned))}</p>")

@@ -88,9 +88,23 @@ def _dashboard_data(url: str, filters, minute: str) -> dict:
     from datetime import datetime
     now = datetime.fromisoformat(minute)
     with Session(_engine_for(url)) as s:
-        return {"kpis": kpi.compute(s, filters, now=now), "weekly": kpi.weekly(s, filters),
-                "township": kpi.by_group(s, filters, group="township"),
-                "category": kpi.by_group(s, filters, group="category")}
+        return kpi.dashboard(s, filters, now=now)
+
+
+@st.cache_data(ttl=DASHBOARD_REFRESH_SECONDS, show_spinner=False)
+def _alert_candidates(url: str, minute: str) -> list:
+    from core import alerts
+    from datetime import datetime
+    with Session(_engine_for(url)) as s:
+        return alerts.candidates(s, now=datetime.fromisoformat(minute))
+
+
+def alerts_now(user: CurrentUser) -> list:
+    """Early-warning alerts, computed once per refresh interval; acknowledgements read fresh."""
+    from core import alerts
+    found = _alert_candidates(settings().database_url, local_now().strftime("%Y-%m-%dT%H:%M"))
+    with session() as s:
+        return alerts.with_acks(s, user=user, found=found)
 
 
 def dashboard_data(filters) -> dict:

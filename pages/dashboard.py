@@ -127,30 +127,40 @@ def live() -> None:
 
 live()
 
-with ui.session() as s:
-    try:
-        found = alerts.active(s, user=user, now=local_now())
-    except DomainError:
-        found = []
+try:
+    found = ui.alerts_now(user)
+except DomainError:
+    found = []
 open_alerts = [a for a in found if a.acknowledged_at is None]
 st.markdown(f"#### {ui.tr('dash.alerts', n=len(open_alerts))}")
+clusters = [a for a in open_alerts if a.kind == "cluster"]
+for alert in clusters:  # a group problem forming is shown loud, not only listed
+    st.error(ui.tr("alert.cluster", place=alert.place, category=alert.category, n=alert.count,
+                   since=f"{alert.first_at:%m-%d %H:%M}"), icon=":material/crisis_alert:")
 if not found:
     st.caption(ui.tr("dash.alerts_none"))
-for alert in found[:12]:
-    text = ui.tr(f"alert.{alert.kind}", place=alert.place, category=alert.category, n=alert.count,
-                 since=f"{alert.first_at:%m-%d %H:%M}")
-    with st.container(border=True):
-        (st.info if alert.acknowledged_at else st.warning)(text, icon=":material/crisis_alert:")
+else:
+    st.caption(ui.tr("dash.alerts_hint"))
+    picked = st.dataframe(pd.DataFrame([{
+        ui.tr("dash.alert.kind"): ui.tr(f"dash.alert.kind.{a.kind}"), ui.tr("dash.alert.place"): a.place,
+        ui.tr("dash.alert.category"): a.category, ui.tr("dash.alert.count"): a.count,
+        ui.tr("dash.alert.since"): f"{a.first_at:%m-%d %H:%M}",
+        ui.tr("dash.alert.status"): (ui.tr("dash.acknowledged", at=f"{a.acknowledged_at:%m-%d %H:%M}", note=a.acknowledged_note)
+                                     if a.acknowledged_at else ui.tr("dash.alert.open")),
+    } for a in found]), hide_index=True, width="stretch", height=min(38 + 35 * len(found), 300),
+        on_select="rerun", selection_mode="single-row", key="dash_alerts")
+    rows = list(picked.selection.rows) if picked else []
+    if rows:
+        alert = found[rows[0]]
+        st.markdown(ui.tr(f"alert.{alert.kind}", place=alert.place, category=alert.category, n=alert.count,
+                          since=f"{alert.first_at:%m-%d %H:%M}"))
         x, y = st.columns([1, 3])
-        if x.button(ui.tr("dash.see", n=len(alert.case_ids)), key=f"dash_alert_see_{alert.key}", type="tertiary"):
-            st.session_state["dash_drill"] = f"alert:{alert.key}"
-            st.session_state["dash_alert_ids"] = list(alert.case_ids)
-        if alert.acknowledged_at:
-            y.caption(ui.tr("dash.acknowledged", at=f"{alert.acknowledged_at:%m-%d %H:%M}", note=alert.acknowledged_note))
-        else:
-            with y.form(f"dash_ack_{alert.key}", border=False):
-                note = st.text_input(ui.tr("field.note"), key=f"dash_ack_note_{alert.key}",
-                                     placeholder=ui.tr("dash.ack_hint"))
+        if x.button(ui.tr("dash.see", n=len(alert.case_ids)), key="dash_alert_see", type="tertiary"):
+            st.session_state["dash_drill"] = "alert"
+            st.session_state["dash_alert"] = alert
+        if alert.acknowledged_at is None:
+            with y.form("dash_ack", border=False):
+                note = st.text_input(ui.tr("field.note"), key="dash_ack_note", placeholder=ui.tr("dash.ack_hint"))
                 if st.form_submit_button(ui.tr("dash.acknowledge")):
                     try:
                         with ui.session() as s:
@@ -162,9 +172,10 @@ for alert in found[:12]:
 
 st.markdown(f"#### {ui.tr('dash.rankings')}")
 tabs = st.tabs([ui.tr("dash.rank.unit"), ui.tr("dash.rank.township")])
+data = ui.dashboard_data(filters)
 for tab, group in zip(tabs, ("unit", "township")):
-    with tab, ui.session() as s:
-        ranked = kpi.ranking(s, filters, group=group)
+    with tab:
+        ranked = data[f"rank_{group}"]
         st.caption(ui.tr("dash.rank_rule", n=kpi.MIN_CASES[group], floor=kpi.SCORE_FLOOR))
         if ranked.empty:
             st.caption(ui.tr("ledger.empty"))
@@ -184,14 +195,15 @@ for tab, group in zip(tabs, ("unit", "township")):
 drill = st.session_state.get("dash_drill")
 if drill:
     st.divider()
-    label = ui.tr("dash.alert_cases") if drill.startswith("alert:") else ui.tr(f"kpi.{drill}")
+    label = ui.tr("dash.alert_cases") if drill == "alert" else ui.tr(f"kpi.{drill}")
     h, x = st.columns([4, 1])
     h.markdown(f"#### {ui.tr('dash.cases_behind', what=label)}")
     if x.button(ui.tr("dash.close_list"), key="dash_drill_close"):
         st.session_state.pop("dash_drill")
         st.rerun()
-    if drill.startswith("alert:"):
-        condition = kpi.Case.id.in_(st.session_state.get("dash_alert_ids", []))
+    if drill == "alert":
+        with ui.session() as s:
+            condition = alerts.cases_behind(s, st.session_state["dash_alert"])
     else:
         condition = kpi.behind(drill, filters, now=local_now())
     page = st.session_state.get("dash_drill_page", 1)

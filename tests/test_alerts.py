@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from core import alerts, auth
 from core.errors import DomainError
-from core.models import CaseStatus as S, Role
+from core.models import Case, CaseStatus as S, Role
 from tests import factories
 
 NOW = datetime(2026, 11, 21, 10, 0)
@@ -61,11 +61,13 @@ def test_merged_duplicates_do_not_make_a_cluster(place):
 def test_a_rereport_within_ninety_days_of_closing(place):
     s, units, water, road = place
     closed_at = NOW - timedelta(days=60)
-    _cases(s, units, water, [24 * 70], status=S.closed, closed_at=closed_at)
+    first = _cases(s, units, water, [24 * 70], status=S.closed, closed_at=closed_at)[0]
     again = _cases(s, units, water, [5])[0]
     _cases(s, units, road, [5])  # another category: no alert
     found = alerts.rereports(s, now=NOW)
     assert [a.case_ids for a in found] == [(again.id,)]
+    behind = set(s.exec(select(Case.id).where(alerts.cases_behind(s, found[0]))).all())
+    assert behind == {again.id, first.id}  # the new case and the closed one it repeats
     assert alerts.rereports(s, now=NOW, days=30) == []  # closed 60 days before
 
 

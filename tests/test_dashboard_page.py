@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from core import alerts, auth, kpi, labels
 from core.clock import local_now
-from core.models import AlertAck
+from core.models import AlertAck, Case
 from tests.pagetest import button, demo_database, open_page
 
 
@@ -50,8 +50,14 @@ def test_an_alert_is_acknowledged_with_a_note(ddb):
     open_ones = [a for a in found if a.acknowledged_at is None]
     assert open_ones, "the demo county has re-reports"
     at = open_page("dashboard", "leader")
-    first = next(a for a in found if a.acknowledged_at is None)
-    at.text_input(key=f"dash_ack_note_{first.key}").input("已安排回访核实")
+    index, first = next((i, a) for i, a in enumerate(found) if a.acknowledged_at is None)
+    at.session_state["dash_alerts"] = {"selection": {"rows": [index], "columns": []}}
+    at.run()
+    at.button(key="dash_alert_see").click().run()
+    with Session(engine) as s:
+        behind = len(s.exec(select(Case.id).where(alerts.cases_behind(s, first))).all())
+    assert labels.t("ledger.count", n=f"{behind:,}") in [c.value for c in at.caption]
+    at.text_input(key="dash_ack_note").input("已安排回访核实")
     next(b for b in at.button if b.label == "确认预警").click().run()
     assert not at.exception
     with Session(engine) as s:

@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from core import auth, kpi
-from core.models import (Case, CaseAction as A, CaseEvent, CaseStatus as S, Channel, Liaison, LiaisonSource, Rating,
-                         Role, Tier)
+from core import kpi
+from core.models import (Case, CaseStatus as S, Channel, Liaison, LiaisonSource, Rating,
+                         Tier)
 from tests import factories
 
 NOW = datetime(2026, 11, 21, 10, 0)
@@ -61,10 +61,8 @@ def county(engine):
         case("before", S.closed, datetime(2026, 9, 30, 23, 0), closed_at=at(2))
         case("last_minute", S.received, datetime(2026, 10, 31, 23, 0))
         case("after", S.received, datetime(2026, 11, 1, 0, 0))
-        factories.user(s, "unit_w", {Role.unit_handler}, NOW, unit_id=dept)
-        handler = auth.load_current_user(s, "unit_w")
-        s.add(CaseEvent(case_id=c["good"].id, at=at(2, 12), actor_id=handler.id, actor_name="unit_w",
-                        actor_role="unit_handler", action=A.accept, from_status=S.dispatched, to_status=S.in_progress))
+        # a unit that was sent a case but never accepted it
+        case("ignored", S.dispatched, at(28), unit_id=units["county"].id, dispatched_at=at(28), tier=Tier.unit)
         s.commit()
         yield s, c
 
@@ -73,20 +71,20 @@ def test_counts_and_rates_on_known_cases(county):
     s, _c = county
     k = kpi.compute(s, OCT, now=NOW)
     n = k.counts
-    assert n["received"] == 6  # good, late, spot, open, reopened, last_minute (not dup/before/after)
-    assert k.by_channel == {"liaison_form": 1, "hotline": 4, "reception": 1}
-    assert n["closed"] == 3 and k.rates["closure_rate"] == pytest.approx(3 / 6)
+    assert n["received"] == 7  # good, late, spot, open, reopened, last_minute, ignored (not dup/before/after)
+    assert k.by_channel == {"liaison_form": 1, "hotline": 5, "reception": 1}
+    assert n["closed"] == 3 and k.rates["closure_rate"] == pytest.approx(3 / 7)
     assert n["on_time"] == 2 and k.rates["on_time_rate"] == pytest.approx(2 / 3)  # late reported after its due
     assert n["handled"] == 3 and n["fed_back"] == 3 and k.rates["feedback_rate"] == 1.0
     assert n["followed_up"] == 3 and k.rates["follow_up_rate"] == 1.0
     assert k.rates["satisfaction_rate"] == 1.0 and k.rates["first_satisfaction_rate"] == 0.5
     assert k.rates["return_rate"] == pytest.approx(1 / 2)  # of the two reported
-    assert k.rates["misroute_rate"] == pytest.approx(1 / 3)  # of the three dispatched
-    assert k.backlog == 3 + 0  # open, reopened, last_minute (after is received after the period)
+    assert k.rates["misroute_rate"] == pytest.approx(1 / 4)  # of the four dispatched
+    assert k.backlog == 4  # open, reopened, last_minute, ignored (after is received after the period)
     assert k.overdue == 1
-    # participation: 1 of 2 liaisons reported; 1 of 2 units with dispatched cases acted
-    assert (k.liaisons_active, k.liaisons_total, k.units_active, k.units_involved) == (1, 2, 1, 2)
-    assert k.rates["participation_rate"] == 0.5
+    # participation: 1 of 2 liaisons reported; 2 of the 3 units the cohort went to accepted a case
+    assert (k.liaisons_active, k.liaisons_total, k.units_active, k.units_involved) == (1, 2, 2, 3)
+    assert k.rates["participation_rate"] == pytest.approx(3 / 5)
     # response (received → accepted): 3 h, 25 h, 48 h → median 25, P90 48
     assert k.response_hours == {"median": 25.0, "p90": 48.0}
     # handling (received → closed): spot 1 h, good 96 h, late 264 h
@@ -133,11 +131,11 @@ def test_filters_by_unit_and_breakdowns_add_up(county):
     k = kpi.compute(s, kpi.KpiFilter(start=OCT.start, end=OCT.end, unit_id=dept), now=NOW)
     assert k.counts["received"] == 2
     frame = kpi.by_group(s, OCT, group="unit")
-    assert frame["received"].sum() == 6  # the rows add up to the county, cases with no unit in one row
+    assert frame["received"].sum() == 7  # the rows add up to the county, cases with no unit in one row
     assert frame.loc[frame["id"].isna(), "received"].item() == 3
     assert frame.loc[frame["id"] == dept, "on_time_rate"].item() == 0.5
     weeks = kpi.weekly(s, OCT)
-    assert weeks["received"].sum() == 6 and weeks["closed"].sum() == 4  # closed in October: good, late, spot, before
+    assert weeks["received"].sum() == 7 and weeks["closed"].sum() == 3  # of October's cohort: good, late, spot
     assert all(w.weekday() == 0 for w in weeks["week"])
 
 
@@ -166,10 +164,24 @@ def test_cli_kpi_json(county, engine, capsys, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     assert cli.main(["kpi", "--from", "2026-10-01", "--to", "2026-10-31", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["received"] == 6 and data["closure_rate"] == 0.5 and data["overdue"] >= 0
+    assert data["received"] == 7 and data["closure_rate"] == round(3 / 7, 4) and data["overdue"] >= 0
     for key in ("on_time_rate", "feedback_rate", "follow_up_rate", "satisfaction_rate", "return_rate",
                 "misroute_rate", "participation_rate", "response_hours_median", "handling_hours_p90", "backlog"):
         assert key in data
     assert cli.main(["kpi", "--from", "2026-10-01", "--to", "2026-10-31", "--township", "甲镇", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["received"] == 6
+    assert json.loads(capsys.readouterr().out)["received"] == 7
     assert cli.main(["kpi", "--from", "2026-10-01", "--to", "2026-10-31", "--township", "没有这个镇"]) == 2
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 10, 31])
+def test_percentiles_are_the_nearest_rank(engine, n):
+    import math
+    import random
+    rng = random.Random(n)
+    hours = [rng.randint(1, 500) for _ in range(n)]
+    with Session(engine) as s:
+        for i, h in enumerate(hours):
+            factories.case(s, status=S.in_progress, received_at=at(1 + i % 28), accepted_at=at(1 + i % 28) + timedelta(hours=h))
+        found = kpi.compute(s, OCT, now=NOW).response_hours
+    ordered = sorted(hours)
+    assert found == {"median": float(ordered[math.ceil(0.5 * n) - 1]), "p90": float(ordered[math.ceil(0.9 * n) - 1])}

@@ -224,3 +224,22 @@ def test_residents_read_reception_notices_without_signing_in(server, browser):
     page.get_by_text("下载可打印预告").first.wait_for(timeout=TIMEOUT_MS)
     shot(page, "notices_public")
     page.close()
+
+
+def test_the_dashboard_refreshes_itself_and_has_a_big_screen_mode(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 3000})
+    sign_in(page, server, "leader")
+    page.goto(f"{server}/dashboard")
+    page.get_by_role("heading", name="领导驾驶舱").first.wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("四个100%").wait_for(timeout=TIMEOUT_MS)
+    page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=TIMEOUT_MS)
+    updated = page.get_by_text("每 30 秒自动刷新").first.inner_text()
+    page.wait_for_timeout(32_000)  # the fragment reruns by itself and says when
+    assert page.get_by_text("每 30 秒自动刷新").first.inner_text() != updated
+    assert page.locator("[data-testid='stException']").count() == 0
+    shot(page, "dashboard_leader")
+    page.get_by_text("大屏模式").click()
+    page.wait_for_timeout(1500)
+    assert not page.locator("[data-testid='stSidebar']").is_visible()
+    shot(page, "dashboard_big_screen")
+    page.close()

@@ -1,4 +1,4 @@
-"""early warning: acknowledged alerts and editable settings
+"""early warning: acknowledged alerts, editable settings, indexes for re-reports
 
 Revision ID: 0006
 Revises: 0005
@@ -35,6 +35,12 @@ def upgrade() -> None:
     )
 
 
+    op.create_index('ix_case_village_category_closed', 'case', ['village_id', 'category_id', 'closed_at'])
+    op.create_index('ix_case_township_category_closed', 'case', ['township_id', 'category_id', 'closed_at'])
+
+
 def downgrade() -> None:
+    op.drop_index('ix_case_township_category_closed', table_name='case')
+    op.drop_index('ix_case_village_category_closed', table_name='case')
     op.drop_table('app_setting')
     op.drop_table('alert_ack')
