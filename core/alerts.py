@@ -125,17 +125,23 @@ def _days_before(session: Session, column, days: int):
     return column - timedelta(days=days)
 
 
-def candidates(session: Session, *, now: datetime) -> list[Alert]:
-    """Every alert now, before acknowledgements (the costly part: cached by the dashboard)."""
-    return clusters(session, now=now) + rereports(session, now=now)
+SHOWN = 200  # per kind: more unacknowledged alerts than this are read as a list of cases, not alerts
+
+
+def candidates(session: Session, *, now: datetime) -> tuple[list[Alert], int]:
+    """The alerts now, before acknowledgements (the costly part, cached by the dashboard): the
+    largest clusters and the newest re-reports, at most SHOWN of each; and how many there are."""
+    found_clusters = sorted(clusters(session, now=now), key=lambda a: (-a.count, a.first_at))
+    found_rereports = rereports(session, now=now)
+    return found_clusters[:SHOWN] + found_rereports[:SHOWN], len(found_clusters) + len(found_rereports)
 
 
 def with_acks(session: Session, *, user: CurrentUser, found: list[Alert]) -> list[Alert]:
     """The alerts with their acknowledgements, unacknowledged and clusters first."""
     if not user.has(*WATCHERS):
         raise DomainError("error.permission")
-    acks = {row.alert_key: row for row in session.exec(select(AlertAck).where(
-        AlertAck.alert_key.in_([a.key for a in found]))).all()} if found else {}
+    keys = {a.key for a in found}
+    acks = {row.alert_key: row for row in session.exec(select(AlertAck)).all() if row.alert_key in keys}
     result = [Alert(**{**a.__dict__, "acknowledged_note": acks[a.key].note if a.key in acks else None,
                        "acknowledged_at": acks[a.key].acknowledged_at if a.key in acks else None}) for a in found]
     return sorted(result, key=lambda a: (a.acknowledged_at is not None, a.kind != "cluster", -a.count, a.first_at))
@@ -144,7 +150,7 @@ def with_acks(session: Session, *, user: CurrentUser, found: list[Alert]) -> lis
 def active(session: Session, *, user: CurrentUser, now: datetime) -> list[Alert]:
     if not user.has(*WATCHERS):
         raise DomainError("error.permission")
-    return with_acks(session, user=user, found=candidates(session, now=now))
+    return with_acks(session, user=user, found=candidates(session, now=now)[0])
 
 
 def acknowledge(session: Session, *, actor: CurrentUser, key: str, note: str, now: datetime) -> AlertAck:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from core.ledger import OPEN_STATUSES, is_overdue_clause
+from core.workflow import TERMINAL
 from core.models import (Case, CaseStatus as S, Category, Channel, Circular, Liaison, Rating, Tier,
                          Unit, User)
 
@@ -76,6 +77,7 @@ CONDITIONS: dict[str, sa.ColumnElement[bool]] = {
     "reported": Case.reported_at.is_not(None),
     "returned": Case.return_count > 0,
     "dispatched": Case.dispatched_at.is_not(None),
+    "accepted": Case.accepted_at.is_not(None),
     "misrouted": Case.misroute_count > 0,
     "open": Case.status.in_(OPEN_STATUSES),
 }
@@ -168,12 +170,16 @@ def compute(session: Session, filters: KpiFilter, *, now: datetime, counted: pd.
         Case.status.in_(OPEN_STATUSES), Case.received_at < filters.until, *scope)).one()
     overdue = session.exec(select(func.count()).select_from(Case).where(is_overdue_clause(now), *scope)).one()
     liaisons_active, liaisons_total = _liaisons(session, filters)
-    units_active, units_involved = _units(session, filters)
+    units_active, units_involved = _units(counted)
     return Kpis(filters=filters, now=now, counts=counts, by_channel=by_channel, backlog=backlog, overdue=overdue,
                 liaisons_active=liaisons_active, liaisons_total=liaisons_total, units_active=units_active,
                 units_involved=units_involved,
-                response_hours=percentiles(session, where, Case.received_at, Case.accepted_at),
-                handling_hours=percentiles(session, where, Case.received_at, Case.closed_at))
+                **_durations(session, where))
+
+
+def _durations(session: Session, where) -> dict:
+    found = percentiles(session, where, Case.received_at, {"response": Case.accepted_at, "handling": Case.closed_at})
+    return {"response_hours": found["response"], "handling_hours": found["handling"]}
 
 
 def _liaisons(session: Session, f: KpiFilter) -> tuple[int, int]:
@@ -188,14 +194,11 @@ def _liaisons(session: Session, f: KpiFilter) -> tuple[int, int]:
     return active, session.exec(total).one()
 
 
-def _units(session: Session, f: KpiFilter) -> tuple[int, int]:
+def _units(counted: pd.DataFrame) -> tuple[int, int]:
     """参与协同 of units: units that took on (accepted) a case of the cohort, of the units the
-    cohort's cases were dispatched to — one aggregate over the cohort, read from milestones."""
-    row = session.exec(select(
-        func.count(sa.distinct(sa.case((Case.accepted_at.is_not(None), Case.unit_id)))),
-        func.count(sa.distinct(sa.case((Case.dispatched_at.is_not(None), Case.unit_id)))))
-        .where(cohort(f), Case.unit_id.is_not(None))).one()
-    return int(row[0]), int(row[1])
+    cohort's cases were dispatched to — read from the period's cube."""
+    per_unit = counted[counted["unit_id"].notna()].groupby("unit_id")[["accepted", "dispatched"]].sum()
+    return int((per_unit["accepted"] > 0).sum()), int((per_unit["dispatched"] > 0).sum())
 
 
 def hours_between(session: Session, start, end):
@@ -205,22 +208,29 @@ def hours_between(session: Session, start, end):
     return (func.julianday(end) - func.julianday(start)) * 24.0
 
 
-def percentiles(session: Session, where, start, end) -> dict[str, float | None]:
-    """Median and P90 (nearest rank: the ⌈q·n⌉-th smallest) of end − start over the cases with
-    both, in SQL: one ordered window over the set, two rows returned."""
-    hours = hours_between(session, start, end).label("h")
-    ranked = (select(hours, func.row_number().over(order_by=hours).label("rn"), func.count().over().label("n"))
-              .select_from(Case).where(where, start.is_not(None), end.is_not(None)).subquery())
-    median_rank = (ranked.c.n + 1) // 2  # ⌈n/2⌉ in integer arithmetic
-    p90_rank = (ranked.c.n * 9 + 9) // 10  # ⌈0.9·n⌉
-    rows = session.exec(select(ranked.c.h, ranked.c.rn == median_rank, ranked.c.rn == p90_rank)
-                        .where(sa.or_(ranked.c.rn == median_rank, ranked.c.rn == p90_rank))).all()
-    found: dict[str, float | None] = {"median": None, "p90": None}
-    for value, is_median, is_p90 in rows:
-        if is_median:
-            found["median"] = round(float(value), 1)
-        if is_p90:
-            found["p90"] = round(float(value), 1)
+def percentiles(session: Session, where, start, ends: dict[str, object]) -> dict[str, dict[str, float | None]]:
+    """Median and P90 (nearest rank: the ⌈q·n⌉-th smallest) of end − start for each named end,
+    over the cases with that end, in SQL: one scan, an ordered window per end, a few rows back."""
+    columns, picks = [], []
+    for name, end in ends.items():
+        hours = sa.case((end.is_not(None), hours_between(session, start, end)))
+        columns += [hours.label(f"h_{name}"),
+                    func.row_number().over(order_by=(end.is_(None), hours)).label(f"rn_{name}"),
+                    func.count(end).over().label(f"n_{name}")]
+    ranked = select(*columns).select_from(Case).where(where).subquery()
+    wanted = []
+    for name in ends:
+        rn, n = ranked.c[f"rn_{name}"], ranked.c[f"n_{name}"]
+        for q, rank in (("median", (n + 1) // 2), ("p90", (n * 9 + 9) // 10)):  # ⌈n/2⌉, ⌈0.9·n⌉
+            picks.append((name, q))
+            wanted.append(sa.and_(n > 0, rn == rank))
+    rows = session.exec(select(*[ranked.c[f"h_{name}"] for name in ends], *wanted).where(sa.or_(*wanted))).all()
+    found = {name: {"median": None, "p90": None} for name in ends}
+    names = list(ends)
+    for row in rows:
+        for (name, q), hit in zip(picks, row[len(names):]):
+            if hit:
+                found[name][q] = round(float(row[names.index(name)]), 1)
     return found
 
 
@@ -326,7 +336,19 @@ def dashboard(session: Session, filters: KpiFilter, *, now: datetime) -> dict:
             "township": by_group(session, filters, group="township", counted=counted),
             "category": by_group(session, filters, group="category", counted=counted),
             "rank_unit": ranking(session, filters, group="unit", counted=counted),
-            "rank_township": ranking(session, filters, group="township", counted=counted)}
+            "rank_township": ranking(session, filters, group="township", counted=counted),
+            "ticker": ticker(session, filters)}
+
+
+def ticker(session: Session, filters: KpiFilter, limit: int = 8) -> pd.DataFrame:
+    """The newest open urgent or major cases of the period (重大紧急及时上报), newest first: read
+    backwards along the received_at index until `limit` are found."""
+    # "not terminal" rather than "in the open stages" (the same set): an IN list would lead SQLite,
+    # without statistics, to walk the status index and sort everything it finds
+    rows = session.exec(select(Case.tracking_code, Case.title, Case.is_major, Case.received_at)
+                        .where(cohort(filters), Case.status.not_in(TERMINAL), sa.or_(Case.is_urgent, Case.is_major))
+                        .order_by(Case.received_at.desc()).limit(limit)).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=["tracking_code", "title", "is_major", "received_at"])
 
 
 def admin_counters(session: Session) -> list[tuple[str, int]]:

@@ -99,12 +99,13 @@ def _alert_candidates(url: str, minute: str) -> list:
         return alerts.candidates(s, now=datetime.fromisoformat(minute))
 
 
-def alerts_now(user: CurrentUser) -> list:
-    """Early-warning alerts, computed once per refresh interval; acknowledgements read fresh."""
+def alerts_now(user: CurrentUser) -> tuple[list, int]:
+    """Early-warning alerts (and how many there are in all), computed once per refresh
+    interval; acknowledgements read fresh."""
     from core import alerts
-    found = _alert_candidates(settings().database_url, local_now().strftime("%Y-%m-%dT%H:%M"))
+    found, total = _alert_candidates(settings().database_url, local_now().strftime("%Y-%m-%dT%H:%M"))
     with session() as s:
-        return alerts.with_acks(s, user=user, found=found)
+        return alerts.with_acks(s, user=user, found=found), total
 
 
 def dashboard_data(filters) -> dict:

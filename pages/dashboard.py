@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from core import alerts, board, charts, kpi, ledger, network, ui
+from core import alerts, charts, kpi, ledger, network, ui
 from core.clock import local_now
 from core.errors import DomainError
 
@@ -105,10 +105,7 @@ def live() -> None:
                                                 closed=ui.tr("kpi.closed"), week=ui.tr("dash.week")), width="stretch")
     with right:
         st.markdown(f"#### {ui.tr('dash.ticker')}")
-        with ui.session() as s:
-            _total, urgent = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(), now=local_now(),
-                                               page_size=8, extra=board.condition(s, user=user, key="urgent_open",
-                                                                                  now=local_now()))
+        urgent = data["ticker"]
         if urgent.empty:
             st.caption(ui.tr("dash.ticker_none"))
         for row in urgent.itertuples():
@@ -128,9 +125,9 @@ def live() -> None:
 live()
 
 try:
-    found = ui.alerts_now(user)
+    found, alert_total = ui.alerts_now(user)
 except DomainError:
-    found = []
+    found, alert_total = [], 0
 open_alerts = [a for a in found if a.acknowledged_at is None]
 st.markdown(f"#### {ui.tr('dash.alerts', n=len(open_alerts))}")
 clusters = [a for a in open_alerts if a.kind == "cluster"]
@@ -140,7 +137,8 @@ for alert in clusters:  # a group problem forming is shown loud, not only listed
 if not found:
     st.caption(ui.tr("dash.alerts_none"))
 else:
-    st.caption(ui.tr("dash.alerts_hint"))
+    st.caption(ui.tr("dash.alerts_hint") + (ui.tr("dash.alerts_more", shown=len(found), total=alert_total)
+                                            if alert_total > len(found) else ""))
     picked = st.dataframe(pd.DataFrame([{
         ui.tr("dash.alert.kind"): ui.tr(f"dash.alert.kind.{a.kind}"), ui.tr("dash.alert.place"): a.place,
         ui.tr("dash.alert.category"): a.category, ui.tr("dash.alert.count"): a.count,
