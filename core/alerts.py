@@ -74,29 +74,31 @@ def clusters(session: Session, *, now: datetime, cases: int | None = None, hours
             for (place_id, category_id), found in groups.items() if len(found) >= cases]
 
 
-def _earlier_closed(session: Session, days: int):
-    """A closed case at the same place and category, closed in the `days` before this one came
-    in (index-backed: village or township, category, closed_at)."""
+def _earlier_closed(session: Session, days: int) -> tuple:
+    """Closed cases at the same place and category as `Case`, closed in the `days` before it came
+    in: by village, or by township for cases with no village — two conditions, each of which an
+    index (place, category, closed_at) answers, rather than one OR that none can."""
     earlier = aliased(Case)
-    same_place = sa.or_(sa.and_(Case.village_id.is_not(None), earlier.village_id == Case.village_id),
-                        sa.and_(Case.village_id.is_(None), earlier.village_id.is_(None),
-                                earlier.township_id == Case.township_id))
-    return earlier, sa.and_(same_place, earlier.category_id == Case.category_id, earlier.id != Case.id,
-                            earlier.closed_at <= Case.received_at,
-                            earlier.closed_at >= _days_before(session, Case.received_at, days),
-                            earlier.status.in_((S.closed, S.explained)))
+    common = sa.and_(earlier.category_id == Case.category_id, earlier.id != Case.id,
+                     earlier.closed_at <= Case.received_at,
+                     earlier.closed_at >= _days_before(session, Case.received_at, days),
+                     earlier.status.in_((S.closed, S.explained)))
+    by_village = sa.and_(Case.village_id.is_not(None), earlier.village_id == Case.village_id, common)
+    by_township = sa.and_(Case.village_id.is_(None), earlier.village_id.is_(None),
+                          earlier.township_id == Case.township_id, common)
+    return earlier, (by_village, by_township)
 
 
 def rereports(session: Session, *, now: datetime, days: int | None = None) -> list[Alert]:
     """Open cases received in the last week whose place and category match a case closed in
     the `days` days before they came in (the answer given did not hold)."""
     days = days or setting(session, "alert.rereport_days")
-    earlier, match = _earlier_closed(session, days)
+    earlier, matches = _earlier_closed(session, days)
     rows = session.exec(
         select(Case.id, Case.received_at, _place(), Case.category_id)
         .where(Case.received_at >= now - timedelta(days=RECENT_DAYS), Case.received_at <= now,
                Case.status.not_in((S.closed, S.explained, S.merged)), Case.category_id.is_not(None),
-               select(earlier.id).where(match).exists())
+               sa.or_(*(select(earlier.id).where(match).exists() for match in matches)))
         .order_by(Case.received_at.desc())).all()
     names, categories = _names(session)
     return [Alert(kind="rereport", key=f"rereport:{case_id}", place=names.get(place_id, ""),
@@ -108,8 +110,8 @@ def cases_behind(session: Session, alert: Alert) -> sa.ColumnElement[bool]:
     """The cases an alert is about: a cluster's cases; a re-report and the closed cases it repeats."""
     if alert.kind == "cluster":
         return Case.id.in_(alert.case_ids)
-    earlier, match = _earlier_closed(session, setting(session, "alert.rereport_days"))
-    repeated = select(earlier.id).where(match, Case.id == alert.case_ids[0])
+    earlier, matches = _earlier_closed(session, setting(session, "alert.rereport_days"))
+    repeated = select(earlier.id).where(sa.or_(*matches), Case.id == alert.case_ids[0])
     return sa.or_(Case.id.in_(alert.case_ids), Case.id.in_(repeated.scalar_subquery().correlate(None)))
 
 

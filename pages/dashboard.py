@@ -132,8 +132,10 @@ open_alerts = [a for a in found if a.acknowledged_at is None]
 st.markdown(f"#### {ui.tr('dash.alerts', n=len(open_alerts))}")
 clusters = [a for a in open_alerts if a.kind == "cluster"]
 for alert in clusters:  # a group problem forming is shown loud, not only listed
-    st.error(ui.tr("alert.cluster", place=alert.place, category=alert.category, n=alert.count,
-                   since=f"{alert.first_at:%m-%d %H:%M}"), icon=":material/crisis_alert:")
+    with st.container(border=True):  # red, but not st.error: nothing failed, something is forming
+        st.markdown(":red[:material/crisis_alert: **" + ui.tr(
+            "alert.cluster", place=alert.place, category=alert.category, n=alert.count,
+            since=f"{alert.first_at:%m-%d %H:%M}") + "**]")
 if not found:
     st.caption(ui.tr("dash.alerts_none"))
 else:
