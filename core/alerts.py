@@ -146,7 +146,8 @@ def with_acks(session: Session, *, user: CurrentUser, found: list[Alert]) -> lis
     acks = {row.alert_key: row for row in session.exec(select(AlertAck)).all() if row.alert_key in keys}
     result = [Alert(**{**a.__dict__, "acknowledged_note": acks[a.key].note if a.key in acks else None,
                        "acknowledged_at": acks[a.key].acknowledged_at if a.key in acks else None}) for a in found]
-    return sorted(result, key=lambda a: (a.acknowledged_at is not None, a.kind != "cluster", -a.count, a.first_at))
+    return sorted(result, key=lambda a: (a.acknowledged_at is not None, a.kind != "cluster", -a.count,
+                                         -a.first_at.timestamp()))
 
 
 def active(session: Session, *, user: CurrentUser, now: datetime) -> list[Alert]:

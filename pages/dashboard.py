@@ -143,7 +143,7 @@ else:
                                             if alert_total > len(found) else ""))
     picked = st.dataframe(pd.DataFrame([{
         ui.tr("dash.alert.kind"): ui.tr(f"dash.alert.kind.{a.kind}"), ui.tr("dash.alert.place"): a.place,
-        ui.tr("dash.alert.category"): a.category, ui.tr("dash.alert.count"): a.count,
+        ui.tr("dash.alert.category"): a.category, ui.tr("dash.alert.count"): a.count if a.kind == "cluster" else None,
         ui.tr("dash.alert.since"): f"{a.first_at:%m-%d %H:%M}",
         ui.tr("dash.alert.status"): (ui.tr("dash.acknowledged", at=f"{a.acknowledged_at:%m-%d %H:%M}", note=a.acknowledged_note)
                                      if a.acknowledged_at else ui.tr("dash.alert.open")),
