@@ -26,3 +26,12 @@ def _render(name: str, value: object, lang: str) -> object:
     if name == "status":
         return label(value, lang, CaseStatus)
     return value
+
+
+class FormErrors(DomainError):
+    """Several fields refused at once: `errors` maps each field to its message key and values."""
+
+    def __init__(self, errors: dict[str, DomainError]) -> None:
+        self.errors = errors
+        first = next(iter(errors.values()))
+        super().__init__(first.key, field=first.field, **first.values)

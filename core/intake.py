@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 
 from core import services
 from core.auth import CurrentUser, sees_personal_data
-from core.errors import DomainError
+from core.errors import DomainError, FormErrors
 from core.ledger import visible_cases
 from core.models import (Attachment, Case, CaseStatus, Channel, Leader, LookupAttempt, ReceptionVisitor, Role, Unit,
                          UnitKind)
@@ -30,15 +30,6 @@ ATTACHMENTS_MAX = 3
 # the duty room's channels (S2 §一.4); the liaison form and receptions have their own pages
 DUTY_CHANNELS = (Channel.hotline, Channel.mailbox, Channel.survey, Channel.forum, Channel.visit, Channel.direct_report)
 FLAGS = ("none", "urgent", "major")
-
-
-class FormErrors(DomainError):
-    """Several fields refused at once: `errors` maps each field to its message key and values."""
-
-    def __init__(self, errors: dict[str, DomainError]) -> None:
-        self.errors = errors
-        first = next(iter(errors.values()))
-        super().__init__(first.key, field=first.field, **first.values)
 
 
 @dataclass(frozen=True)

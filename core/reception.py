@@ -20,7 +20,7 @@ from sqlmodel import Session, func, select
 
 from core import deadlines, labels, limits
 from core.auth import STAFF_ROLES, CurrentUser
-from core.errors import DomainError
+from core.errors import DomainError, FormErrors
 from core.models import (Leader, ReceptionDay, ReceptionKind, ReceptionRule, ReceptionRuleLeader, ReceptionVisitor,
                          Recurrence, Role, Unit)
 
@@ -377,7 +377,6 @@ def arrange_substitute(session: Session, *, actor: CurrentUser, key: str, reason
     elif substitute_id == occ.leader_id:
         errors["substitute_id"] = DomainError("error.substitute_same", field="substitute_id")
     if errors:
-        from core.intake import FormErrors
         raise FormErrors(errors)
     row = materialise(session, key)
     row.substitute_leader_id = substitute_id
@@ -453,7 +452,6 @@ def save_rule(session: Session, *, actor: CurrentUser, rule_id: int | None, name
     if not 1 <= notice_days <= 30:
         errors["notice_days"] = DomainError("error.notice_days", field="notice_days")
     if errors:
-        from core.intake import FormErrors
         raise FormErrors(errors)
     rule = session.get(ReceptionRule, rule_id) if rule_id else ReceptionRule(name=name, kind=kind,
                                                                                recurrence=recurrence, days=days,
@@ -499,7 +497,6 @@ def plan_interview(session: Session, *, actor: CurrentUser, campaign: str, day: 
     if day < now.date():
         errors["day"] = DomainError("error.reception_past", field="day")
     if errors:
-        from core.intake import FormErrors
         raise FormErrors(errors)
     row = ReceptionDay(rule_id=None, kind=ReceptionKind.interview_day, campaign=campaign.strip()[:80],
                        group_name=group_name.strip()[:40], original_date=day, actual_date=day, start_time=start_time,
