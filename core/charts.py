@@ -28,9 +28,13 @@ def weekly_trend(frame: pd.DataFrame, *, received: str, closed: str, week: str, 
 
 
 def breakdown(frame: pd.DataFrame, *, received: str, closure: str, height: int = 320) -> alt.Chart:
-    """Received per township or category, coloured by closure rate (core.kpi.by_group)."""
-    data = frame[["name", "received", "closure_rate"]].rename(columns={"received": received, "closure_rate": closure})
-    chart = alt.Chart(data).mark_bar().encode(
+    """Received per township or category, coloured by closure rate (core.kpi.by_group); a bar
+    can be clicked (selection "pick" on the row's id)."""
+    data = frame[["id", "name", "received", "closure_rate"]].rename(columns={"received": received,
+                                                                         "closure_rate": closure})
+    data["id"] = data["id"].map(lambda i: "none" if pd.isna(i) else str(int(i)))
+    pick = alt.selection_point(name="pick", fields=["id"])
+    chart = alt.Chart(data).mark_bar(cursor="pointer").add_params(pick).encode(
         y=alt.Y("name:N", sort="-x", title=None),
         x=alt.X(f"{received}:Q"),
         color=alt.Color(f"{closure}:Q", scale=alt.Scale(domain=[0.5, 1], scheme="redyellowgreen", clamp=True),

@@ -236,8 +236,12 @@ def behind(key: str, filters: KpiFilter, *, now: datetime) -> sa.ColumnElement[b
         return sa.and_(cohort(filters), Case.rating == Rating.dissatisfied)
     if key in RATES:
         key = RATES[key][0]
-    if key.startswith("channel:"):
-        return sa.and_(cohort(filters), Case.channel == Channel(key.split(":", 1)[1]))
+    kind, _, value = key.partition(":")
+    if kind == "channel":
+        return sa.and_(cohort(filters), Case.channel == Channel(value))
+    if kind in GROUPS:  # one row of a breakdown or a ranking: "township:12", "unit:none"
+        column = GROUPS[kind]
+        return sa.and_(cohort(filters), column.is_(None) if value == "none" else column == int(value))
     return sa.and_(cohort(filters), CONDITIONS[key])
 
 

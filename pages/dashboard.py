@@ -118,8 +118,13 @@ def live() -> None:
             st.markdown(f"#### {ui.tr(f'dash.by_{group}')}")
             frame = data[group]
             if not frame.empty:
-                st.altair_chart(charts.breakdown(frame.head(15), received=ui.tr("kpi.received"),
-                                                 closure=ui.tr("kpi.closure_rate")), width="stretch")
+                clicked = st.altair_chart(charts.breakdown(frame.head(15), received=ui.tr("kpi.received"),
+                                                           closure=ui.tr("kpi.closure_rate")),
+                                          width="stretch", on_select="rerun", key=f"dash_chart_{group}")
+                points = (clicked.selection.get("pick") or []) if clicked else []
+                if points and st.session_state.get("dash_drill") != f"{group}:{points[0]['id']}":
+                    st.session_state["dash_drill"] = f"{group}:{points[0]['id']}"
+                    st.rerun(scope="app")  # the list of cases sits outside this fragment
 
 
 live()
@@ -180,7 +185,7 @@ for tab, group in zip(tabs, ("unit", "township")):
         if ranked.empty:
             st.caption(ui.tr("ledger.empty"))
             continue
-        st.dataframe(pd.DataFrame({
+        picked = st.dataframe(pd.DataFrame({
             ui.tr("dash.col.rank"): ranked["rank"], ui.tr("dash.col.name"): ranked["name"],
             ui.tr("dash.col.score"): ranked["score"],
             ui.tr("kpi.received"): ranked["received"],
@@ -190,12 +195,23 @@ for tab, group in zip(tabs, ("unit", "township")):
             ui.tr("kpi.return_rate"): ranked["return_rate"].map(percent),
             ui.tr("dash.col.circulars"): ranked["circulars"],
             ui.tr("dash.col.flag"): ranked["flagged"].map(lambda f: ui.tr("dash.below_floor") if f else ""),
-        }), hide_index=True, width="stretch")
+        }), hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=f"dash_rank_{group}")
+        rows = list(picked.selection.rows) if picked else []
+        if rows:  # a ranked unit or township opens its cases of the period
+            st.session_state["dash_drill"] = f"{group}:{int(ranked.iloc[rows[0]]['id'])}"
 
 drill = st.session_state.get("dash_drill")
 if drill:
     st.divider()
-    label = ui.tr("dash.alert_cases") if drill == "alert" else ui.tr(f"kpi.{drill}")
+    if drill == "alert":
+        label = ui.tr("dash.alert_cases")
+    elif ":" in drill:
+        kind, _, value = drill.partition(":")
+        names = {"township": {t.id: t.name for t in townships}, "unit": {u.id: u.name for u in units},
+                 "category": {c.id: c.name_en if ui.lang() == "en" else c.name_zh for c in categories}}
+        label = names.get(kind, {}).get(int(value), ui.tr("report.no_township")) if value.isdigit() else "—"
+    else:
+        label = ui.tr(f"kpi.{drill}")
     h, x = st.columns([4, 1])
     h.markdown(f"#### {ui.tr('dash.cases_behind', what=label)}")
     if x.button(ui.tr("dash.close_list"), key="dash_drill_close"):

@@ -78,3 +78,19 @@ def test_the_reports_page_offers_its_files(ddb):
     assert any(m.value.startswith("#### 月度统计表") for m in at.markdown)
     button(at, "季度分析报告").click().run()
     assert not at.exception
+
+
+def test_a_ranked_unit_opens_its_cases(ddb):
+    _url, engine = ddb
+    today = local_now().date()
+    year = kpi.KpiFilter(start=today.replace(month=1, day=1), end=today)
+    with Session(engine) as s:
+        ranked = kpi.ranking(s, year, group="unit")
+    assert not ranked.empty, "the demo year has units with enough cases to rank"
+    at = open_page("dashboard", "leader")
+    at.selectbox(key="dash_period").select("year").run()
+    at.session_state["dash_rank_unit"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    top = ranked.iloc[0]
+    assert any(m.value.startswith(f"#### {top['name']}") for m in at.markdown)
+    assert labels.t("ledger.count", n=f"{int(top['received']):,}") in [c.value for c in at.caption]

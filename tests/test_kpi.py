@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlmodel import Session, select
 
@@ -134,6 +135,9 @@ def test_filters_by_unit_and_breakdowns_add_up(county):
     assert frame["received"].sum() == 7  # the rows add up to the county, cases with no unit in one row
     assert frame.loc[frame["id"].isna(), "received"].item() == 3
     assert frame.loc[frame["id"] == dept, "on_time_rate"].item() == 0.5
+    for row in frame.itertuples():  # each breakdown row opens exactly its cases
+        key = f"unit:{'none' if row.id is pd.NA else row.id}"
+        assert len(s.exec(select(Case.id).where(kpi.behind(key, OCT, now=NOW))).all()) == row.received
     weeks = kpi.weekly(s, OCT)
     assert weeks["received"].sum() == 7 and weeks["closed"].sum() == 3  # of October's cohort: good, late, spot
     assert all(w.weekday() == 0 for w in weeks["week"])
