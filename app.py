@@ -81,9 +81,10 @@ with st.sidebar:
         st.badge(ui.tr("demo.badge"), icon=":material/science:", color="orange")
 
 specs = [auth.PAGES_BY_KEY["account"]] if user.must_change_password else auth.pages_for(user.roles)
-navigation = st.navigation([
-    st.Page(spec.path, title=ui.page_title(spec.key), icon=spec.icon, url_path=spec.key,
-            default=(spec is specs[0]))
-    for spec in specs
-])
+sections: dict[str, list] = {}
+for spec in specs:
+    sections.setdefault(ui.tr(f"nav.{spec.section}"), []).append(
+        st.Page(spec.path, title=ui.page_title(spec.key), icon=spec.icon, url_path=spec.key, default=(spec is specs[0])))
+ordered = {ui.tr(f"nav.{key}"): sections[ui.tr(f"nav.{key}")] for key in auth.SECTIONS if ui.tr(f"nav.{key}") in sections}
+navigation = st.navigation(ordered, expanded=True)
 navigation.run()

@@ -24,6 +24,7 @@ class PageSpec:
     path: str
     icon: str
     roles: frozenset[Role]
+    section: str = "work"  # the menu's group: work, reception, analysis, admin, me
 
 
 ALL_ROLES = frozenset(Role)
@@ -40,19 +41,20 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("desk", "pages/desk.py", ":material/approval:", frozenset({Role.leader})),
     PageSpec("supervision", "pages/supervision.py", ":material/gavel:",
              frozenset({Role.supervisor, Role.leader, Role.clerk})),
-    PageSpec("dashboard", "pages/dashboard.py", ":material/monitoring:", STAFF_ROLES),
-    PageSpec("reports", "pages/reports.py", ":material/summarize:", STAFF_ROLES),
-    PageSpec("reception", "pages/reception.py", ":material/campaign:", READ_RECEPTIONS),
-    PageSpec("reception_ledger", "pages/reception_ledger.py", ":material/menu_book:", READ_RECEPTIONS),
-    PageSpec("network", "pages/network.py", ":material/account_tree:", STAFF_ROLES),
-    PageSpec("users", "pages/users.py", ":material/manage_accounts:", frozenset({Role.admin})),
-    PageSpec("limits", "pages/limits.py", ":material/event_available:", frozenset({Role.admin})),
-    PageSpec("templates", "pages/templates.py", ":material/edit_note:", frozenset({Role.admin})),
-    PageSpec("import", "pages/import.py", ":material/upload_file:", frozenset({Role.clerk, Role.admin})),
-    PageSpec("keywords", "pages/keywords.py", ":material/label:", frozenset({Role.admin})),
-    PageSpec("account", "pages/account.py", ":material/person:", ALL_ROLES),
+    PageSpec("dashboard", "pages/dashboard.py", ":material/monitoring:", STAFF_ROLES, section="analysis"),
+    PageSpec("reports", "pages/reports.py", ":material/summarize:", STAFF_ROLES, section="analysis"),
+    PageSpec("reception", "pages/reception.py", ":material/campaign:", READ_RECEPTIONS, section="reception"),
+    PageSpec("reception_ledger", "pages/reception_ledger.py", ":material/menu_book:", READ_RECEPTIONS, section="reception"),
+    PageSpec("network", "pages/network.py", ":material/account_tree:", STAFF_ROLES, section="admin"),
+    PageSpec("users", "pages/users.py", ":material/manage_accounts:", frozenset({Role.admin}), section="admin"),
+    PageSpec("limits", "pages/limits.py", ":material/event_available:", frozenset({Role.admin}), section="admin"),
+    PageSpec("templates", "pages/templates.py", ":material/edit_note:", frozenset({Role.admin}), section="admin"),
+    PageSpec("import", "pages/import.py", ":material/upload_file:", frozenset({Role.clerk, Role.admin}), section="admin"),
+    PageSpec("keywords", "pages/keywords.py", ":material/label:", frozenset({Role.admin}), section="admin"),
+    PageSpec("account", "pages/account.py", ":material/person:", ALL_ROLES, section="me"),
 )
 PAGES_BY_KEY = {page.key: page for page in PAGES}
+SECTIONS = ("work", "reception", "analysis", "admin", "me")
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,9 @@ def monthly_table(session: Session, filters: kpi.KpiFilter, lang: str = labels.D
         out.update({key: int(getattr(row, key)) for key in MONTHLY_COUNTS})
         rows.append(out)
     table = pd.DataFrame(rows, columns=["township", "received", *[f"channel:{c.value}" for c in Channel], *MONTHLY_COUNTS])
-    table = table.sort_values("township").reset_index(drop=True)
+    order = {name: i for i, name in enumerate(session.exec(select(Unit.name).order_by(Unit.sort_order, Unit.id)).all())}
+    table = table.sort_values("township", key=lambda names: names.map(lambda n: order.get(n, len(order)))) \
+        .reset_index(drop=True)
     totals = {"township": labels.t("report.total", lang), **{c: int(table[c].sum()) for c in table.columns[1:]}}
     return pd.concat([table, pd.DataFrame([totals])], ignore_index=True)
 

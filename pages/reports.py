@@ -78,7 +78,7 @@ if user.has(*alerts.EDITORS):
         values = {key: col.number_input(ui.tr(f"field.{key}"), min_value=alerts.LIMITS[key][0],
                                         max_value=alerts.LIMITS[key][1], value=value, key=f"rep_{key}")
                   for col, (key, value) in zip(cols, current.items())}
-        if st.form_submit_button(ui.tr("reception.rule.save")):
+        if st.form_submit_button(ui.tr("alert.save")):
             try:
                 with ui.session() as s:
                     for key, value in values.items():
