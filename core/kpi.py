@@ -51,6 +51,12 @@ def _scope(f: KpiFilter) -> list[sa.ColumnElement[bool]]:
     return where
 
 
+def months_around(day: date, *, back: int, ahead: int = 0) -> list[date]:
+    """First days of the months from `back` months before `day`'s month to `ahead` after, oldest first."""
+    index = day.year * 12 + day.month - 1
+    return [date(i // 12, i % 12 + 1, 1) for i in range(index - back, index + ahead + 1)]
+
+
 def cohort(f: KpiFilter) -> sa.ColumnElement[bool]:
     """Cases received in the period (merged duplicates are counted once, in their master)."""
     return sa.and_(Case.received_at >= f.since, Case.received_at < f.until, Case.status != S.merged, *_scope(f))

@@ -9,7 +9,7 @@ from datetime import date, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from core import intake, network, reception, ui
+from core import intake, kpi, network, reception, ui
 from core.clock import local_now
 from core.deadlines import CalendarUnknownError
 from core.errors import DomainError
@@ -59,15 +59,17 @@ tabs = st.tabs([ui.tr("reception.tab.schedule"), ui.tr("reception.tab.interview"
 
 # ---- schedule ------------------------------------------------------------------------------------
 with tabs[0]:
-    months = [(today.replace(day=1) + timedelta(days=32 * k)).replace(day=1) for k in range(-6, 4)]
+    months = kpi.months_around(today, back=6, ahead=3)
     c1, c2, c3 = st.columns([1, 1, 2])
-    month = c1.selectbox(ui.tr("reception.month"), months, index=6, key="rec_month",
+    month = c1.selectbox(ui.tr("reception.month"), months, index=months.index(today.replace(day=1)), key="rec_month",
                          format_func=lambda m: f"{m:%Y-%m}")
     view = c2.segmented_control(ui.tr("reception.view"), ["calendar", "list"], default="list", key="rec_view",
                                 format_func=lambda v: ui.tr(f"reception.view.{v}")) or "list"
-    only_leader = c3.selectbox(ui.tr("reception.leader_filter"), [None, *leaders], key="rec_leader",
-                               index=([None, *leaders].index(my_leader) if my_leader in leaders else 0),
-                               format_func=lambda v: ui.tr("reception.all_leaders") if v is None else leader_name(v))
+    choices = [0, *leaders]  # 0: every leader (None would read as "nothing chosen")
+    picked_leader = c3.selectbox(ui.tr("reception.leader_filter"), choices, key="rec_leader",
+                                 index=choices.index(my_leader) if my_leader in leaders else 0,
+                                 format_func=lambda v: ui.tr("reception.all_leaders") if v == 0 else leader_name(v))
+    only_leader = picked_leader or None
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     try:
         with ui.session() as s:
@@ -125,7 +127,7 @@ with tabs[0]:
     selected = None
     if plan:
         picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                              key=f"rec_table_{month:%Y%m}_{only_leader}")
+                              key=f"rec_table_{month:%Y%m}_{picked_leader}")
         rows = list(picked.selection.rows) if picked else []
         selected = plan[rows[0]] if rows else None
         if selected is None:
@@ -248,11 +250,14 @@ with tabs[0]:
                          due=f"{case.due_at:%Y-%m-%d}" if case.due_at else "—")
         if occ.day_id is not None and occ.visitors:
             st.markdown(f"#### {ui.tr('reception.visitors')}")
-            with ui.session() as s:
-                entries = [e for e in reception.ledger_entries(s, user=user, leader_id=occ.attended_id or occ.effective_leader_id,
-                                                               start=occ.date, end=occ.date)
-                           if e["reception"] == occ.name] if user.has(*reception.READERS) else []
-            ui.reception_entries(entries)
+            try:
+                with ui.session() as s:
+                    entries = [e for e in reception.ledger_entries(
+                        s, user=user, leader_id=occ.attended_id or occ.effective_leader_id, start=occ.date, end=occ.date)
+                        if e["reception"] == occ.name]
+                ui.reception_entries(entries)
+            except DomainError as exc:  # another leader's file: a leader reads only their own
+                st.caption(exc.message(ui.lang()))
 
 # ---- interview days ------------------------------------------------------------------------------
 with tabs[1]:

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from core import alerts, network, reports, ui
+from core import alerts, kpi, network, reports, ui
 from core.clock import local_now
 from core.errors import DomainError
 
@@ -15,9 +15,8 @@ with ui.session() as s:
     county = network.county_name(s)
 
 st.markdown(f"#### {ui.tr('report.monthly')}")
-months = [(today.replace(day=1) - timedelta(days=28 * k)).strftime("%Y-%m") for k in range(0, 13)]
-months = list(dict.fromkeys(months))
-month = st.selectbox(ui.tr("report.monthly.month"), months, index=1 if len(months) > 1 else 0, key="rep_month")
+months = [m.strftime("%Y-%m") for m in reversed(kpi.months_around(today, back=12))]
+month = st.selectbox(ui.tr("report.monthly.month"), months, index=1, key="rep_month")  # last month by default
 filters = reports.month_filter(month)
 with ui.session() as s:
     table = reports.monthly_table(s, filters, ui.lang())

@@ -189,3 +189,8 @@ def test_percentiles_are_the_nearest_rank(engine, n):
         found = kpi.compute(s, OCT, now=NOW).response_hours
     ordered = sorted(hours)
     assert found == {"median": float(ordered[math.ceil(0.5 * n) - 1]), "p90": float(ordered[math.ceil(0.9 * n) - 1])}
+
+
+def test_months_around_cross_years():
+    assert kpi.months_around(date(2026, 1, 31), back=2, ahead=1) == [date(2025, 11, 1), date(2025, 12, 1),
+                                                                     date(2026, 1, 1), date(2026, 2, 1)]

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from core import auth, reception
+from core import auth, kpi, reception
 from core.clock import local_now
 from core.models import Case, Channel, ReceptionRule, ReceptionVisitor
 from tests.pagetest import button, demo_database, open_page
@@ -32,16 +32,21 @@ def page(name: str, username: str | None = "clerk") -> AppTest:
 
 
 def pick(at: AppTest, engine, want) -> reception.Occurrence:
-    """Tick the first occurrence `want` accepts in this month's list, else next month's."""
+    return pick_for(at, engine, want, leader=0)
+
+
+def pick_for(at: AppTest, engine, want, *, leader: int) -> reception.Occurrence:
+    """Tick the first occurrence `want` accepts in this month's list, else next month's
+    (the list as shown with the leader filter `leader`, 0 for every leader)."""
     today = local_now().date()
-    for month in (today.replace(day=1), (today.replace(day=1) + timedelta(days=32)).replace(day=1)):
+    for month in kpi.months_around(today, back=1, ahead=1):
         end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         with Session(engine) as s:
             plan = reception.occurrences(s, start=month, end=end)
         index = next((i for i, o in enumerate(plan) if want(o)), None)
         if index is not None:
             at.selectbox(key="rec_month").select(month).run()
-            at.session_state[f"rec_table_{month:%Y%m}_None"] = {"selection": {"rows": [index], "columns": []}}
+            at.session_state[f"rec_table_{month:%Y%m}_{leader}"] = {"selection": {"rows": [index], "columns": []}}
             at.run()
             return plan[index]
     raise AssertionError("no such reception in the demo")
@@ -121,3 +126,18 @@ def test_public_notices_render_without_signing_in(rdb):
     at = page("notices", None)
     assert not at.exception
     assert any("接访领导" in m.value for m in at.markdown)
+
+
+def test_a_leader_opening_another_leaders_reception_sees_no_visitors(rdb):
+    _url, engine = rdb
+    today = local_now().date()
+    with Session(engine) as s:
+        mine = reception.leader_id_of(s, auth.load_current_user(s, "leader"))
+    at = page("reception", "leader")
+    at.session_state["rec_leader"] = 0  # 全部领导
+    at.run()
+    occ = pick_for(at, engine, lambda o: o.date < today and o.visitors and mine not in (o.attended_id, o.effective_leader_id),
+                   leader=0)
+    assert not at.exception
+    assert "您的角色无权执行此操作。" in [c.value for c in at.caption]
+    assert occ.visitors > 0
