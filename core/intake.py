@@ -12,7 +12,7 @@ from pathlib import PurePath
 import pandas as pd
 from sqlmodel import Session, func, select
 
-from core import services
+from core import board, services
 from core.auth import CurrentUser, sees_personal_data
 from core.errors import DomainError, FormErrors
 from core.ledger import visible_cases
@@ -181,7 +181,7 @@ def record_reception_visitor(session: Session, *, actor: CurrentUser, now: datet
         raise DomainError("error.permission")
     occ = reception.occurrence(session, reception_key)
     if actor.has(Role.leader) and not actor.has(Role.clerk) and \
-            reception.leader_id_of(session, actor) not in (occ.effective_leader_id, occ.attended_id):
+            board.leader_id_of(session, actor) not in (occ.effective_leader_id, occ.attended_id):
         raise DomainError("error.permission")
     if occ.date > now.date():
         raise DomainError("error.reception_future")

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from core import deadlines, labels, limits
+from core.board import leader_id_of
 from core.auth import STAFF_ROLES, CurrentUser
 from core.errors import DomainError, FormErrors
 from core.models import (Leader, ReceptionDay, ReceptionKind, ReceptionRule, ReceptionRuleLeader, ReceptionVisitor,
@@ -322,10 +323,6 @@ def materialise(session: Session, key: str) -> ReceptionDay:
     return row
 
 
-def leader_id_of(session: Session, user: CurrentUser) -> int | None:
-    return session.exec(select(Leader.id).where(Leader.user_id == user.id)).first()
-
-
 def _may_arrange(session: Session, actor: CurrentUser, occ: Occurrence) -> None:
     """The center arranges; a leader may answer only for the occurrences they are planned for."""
     if actor.has(*ARRANGERS):
@@ -570,7 +567,7 @@ def warnings_for(session: Session, *, user: CurrentUser, today: date) -> dict[st
     """The center sees every warning; a leader those of their own receptions; other roles none."""
     if user.has(*ARRANGERS):
         return warnings(session, today=today)
-    mine = leader_id_of(session, user) if user.has(Role.leader) else None
+    mine = leader_id_of(session, user)
     if mine is None:
         return {}
     found = {}

@@ -9,7 +9,7 @@ from datetime import date, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from core import intake, kpi, network, reception, ui
+from core import board, intake, kpi, network, reception, ui
 from core.clock import local_now
 from core.deadlines import CalendarUnknownError
 from core.errors import DomainError
@@ -23,7 +23,7 @@ records_visitors = user.has(Role.clerk, Role.leader)
 
 with ui.session() as s:
     leaders = {leader.id: leader for leader in network.leaders(s)}
-    my_leader = reception.leader_id_of(s, user)
+    my_leader = board.leader_id_of(s, user)
     warnings = reception.warnings_for(s, user=user, today=today)
 ui.reception_warnings(warnings)
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from core import network, reception, ui
+from core import board, network, reception, ui
 from core.clock import local_now
 from core.models import CaseStatus, Rating, Role
 
@@ -13,7 +13,7 @@ user = ui.require_page("reception_ledger")
 today = local_now().date()
 with ui.session() as s:
     leaders = {leader.id: leader for leader in network.leaders(s)}
-    mine = reception.leader_id_of(s, user)
+    mine = board.leader_id_of(s, user)
 reads_all = user.has(Role.clerk, Role.admin, Role.supervisor)
 choices = list(leaders) if reads_all else [mine] if mine in leaders else []
 if not choices:

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from core import auth, kpi, reception
+from core import auth, board, kpi, reception
 from core.clock import local_now
 from core.models import Case, Channel, ReceptionRule, ReceptionVisitor
 from tests.pagetest import button, demo_database, open_page
@@ -115,7 +115,7 @@ def test_a_leader_sees_residents_masked_in_the_ledger(rdb):
     _url, engine = rdb
     with Session(engine) as s:
         leader = auth.load_current_user(s, "leader")
-        mine = reception.leader_id_of(s, leader)
+        mine = board.leader_id_of(s, leader)
         entries = reception.ledger_entries(s, user=leader, leader_id=mine, start=DEMO_TODAY - timedelta(days=60),
                                            end=DEMO_TODAY)
     assert entries, "the demo leader received visitors"
@@ -132,7 +132,7 @@ def test_a_leader_opening_another_leaders_reception_sees_no_visitors(rdb):
     _url, engine = rdb
     today = local_now().date()
     with Session(engine) as s:
-        mine = reception.leader_id_of(s, auth.load_current_user(s, "leader"))
+        mine = board.leader_id_of(s, auth.load_current_user(s, "leader"))
     at = page("reception", "leader")
     at.session_state["rec_leader"] = 0  # 全部领导
     at.run()
