@@ -105,6 +105,16 @@ def rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
+def rates_of(counts: dict[str, int]) -> dict[str, float | None]:
+    """Every rate of RATES from counts of CONDITIONS."""
+    return {key: rate(counts[num], counts[den]) for key, (num, den) in RATES.items()}
+
+
+def totals(counted: pd.DataFrame) -> dict[str, int]:
+    """The county's counts of CONDITIONS, summed from the period's cube."""
+    return {key: int(counted[key].sum()) for key in CONDITIONS}
+
+
 def _sums(conditions: dict[str, sa.ColumnElement[bool]]) -> list:
     return [func.coalesce(func.sum(sa.case((cond, 1), else_=0)), 0).label(key) for key, cond in conditions.items()]
 
@@ -141,7 +151,7 @@ class Kpis:
 
     @property
     def rates(self) -> dict[str, float | None]:
-        found = {key: rate(self.counts[num], self.counts[den]) for key, (num, den) in RATES.items()}
+        found = rates_of(self.counts)
         found["participation_rate"] = rate(self.liaisons_active + self.units_active,
                                            self.liaisons_total + self.units_involved)
         return found
@@ -169,7 +179,7 @@ def compute(session: Session, filters: KpiFilter, *, now: datetime, counted: pd.
     the caller has it already)."""
     where = cohort(filters)
     counted = cube(session, filters) if counted is None else counted
-    counts = {key: int(counted[key].sum()) for key in CONDITIONS}
+    counts = totals(counted)
     by_channel = {str(ch): int(n) for ch, n in counted.groupby("channel")["received"].sum().items() if n}
     scope = _scope(filters)
     backlog = session.exec(select(func.count()).select_from(Case).where(
@@ -311,8 +321,7 @@ def ranking(session: Session, filters: KpiFilter, *, group: str, min_cases: int 
     frame = frame[frame["id"].notna()]
     minimum = MIN_CASES[group] if min_cases is None else min_cases
     frame = frame[frame["received"] >= minimum].copy()
-    totals = {key: int(counted[key].sum()) for key in CONDITIONS}
-    county = {key: rate(totals[num], totals[den]) for key, (num, den) in RATES.items()}
+    county = rates_of(totals(counted))
     score = 0.0
     for key, weight in SCORE_WEIGHTS.items():
         values = frame[key].fillna(county.get(key) or 0.0)
