@@ -539,23 +539,31 @@ def interview_attendance(session: Session, campaign: str) -> list[VillageAttenda
 
 # ---- the public side -----------------------------------------------------------------------------
 
+def _as_far_as_known(session: Session, *, start: date, end: date) -> tuple[list[Occurrence], bool]:
+    """Occurrences up to `end`, or up to the last day the official calendar knows (True then):
+    a look-ahead window must not fail because next year's holidays are not out yet."""
+    cut = False
+    while end >= start:  # each unknown day found pulls the end before it
+        try:
+            return occurrences(session, start=start, end=end), cut
+        except deadlines.CalendarUnknownError as exc:
+            end, cut = min(end, exc.day) - timedelta(days=1), True
+    return [], cut
+
+
 def published_notices(session: Session, *, today: date, days: int = 31) -> list[Occurrence]:
-    """What residents see: notices published for the coming weeks (五公开)."""
-    return [o for o in occurrences(session, start=today, end=today + timedelta(days=days))
-            if o.notice_published_at is not None]
+    """What residents see: notices published for the coming weeks (五公开), as far as the
+    official calendar reaches."""
+    plan, _cut = _as_far_as_known(session, start=today, end=today + timedelta(days=days))
+    return [o for o in plan if o.notice_published_at is not None]
 
 
 def warnings(session: Session, *, today: date, days: int = CONFIRM_WINDOW_DAYS) -> dict[str, list[Occurrence]]:
     """Occurrences the board must warn about, by flag, over the next `days` and the last week
     (a past reception with no recorded attendance). Where the window reaches a year the official
     calendar does not know, the dates up to it are checked and `calendar_unknown` says so."""
-    found: dict[str, list[Occurrence]] = {}
-    end = today + timedelta(days=days)
-    try:
-        plan = occurrences(session, start=today - timedelta(days=7), end=end)
-    except deadlines.CalendarUnknownError as exc:
-        found["calendar_unknown"] = []
-        plan = occurrences(session, start=today - timedelta(days=7), end=max(today, exc.day - timedelta(days=1)))
+    plan, cut = _as_far_as_known(session, start=today - timedelta(days=7), end=today + timedelta(days=days))
+    found: dict[str, list[Occurrence]] = {"calendar_unknown": []} if cut else {}
     for occ in plan:
         for flag in occ.flags(today):
             if flag in ACTIONABLE:

@@ -6,17 +6,13 @@ import streamlit as st
 
 from core import network, reception, ui
 from core.clock import local_now
-from core.deadlines import CalendarUnknownError
 
 st.title(ui.page_title("notices"))
 st.caption(ui.tr("notices.intro"))
 today = local_now().date()
 with ui.session() as s:
     county = network.county_name(s)
-    try:
-        notices = reception.published_notices(s, today=today)
-    except CalendarUnknownError:  # the next year's calendar is not out: this year's notices
-        notices = reception.published_notices(s, today=today, days=max(0, (today.replace(month=12, day=31) - today).days))
+    notices = reception.published_notices(s, today=today)
     texts = [(occ, reception.notice_text(s, occ, ui.lang()), reception.notice_html(s, occ, county=county, lang=ui.lang()))
              for occ in notices]
 if not texts:

@@ -406,3 +406,11 @@ def test_cli_plan_prints_one_object_per_occurrence(county, engine, capsys, monke
         assert {"rule", "date", "time", "original_date", "moved", "leader", "substitute", "place",
                 "notice_published"} <= set(row)
     assert cli.main(["reception", "plan", "--from", "2026-10-31", "--to", "2026-10-01", "--json"]) == 2
+
+
+def test_look_ahead_stops_at_the_last_known_day_and_says_so(county):
+    s, c = county
+    found = reception.warnings(s, today=date(2026, 12, 28))
+    assert "calendar_unknown" in found
+    assert all(o.date <= date(2026, 12, 31) for items in found.values() for o in items)
+    assert reception.published_notices(s, today=date(2026, 12, 20)) == []  # no exception either
