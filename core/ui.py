@@ -198,6 +198,39 @@ def clear_field_errors(form: str) -> None:
     st.session_state.pop(f"{form}_errors", None)
 
 
+def place_picker(townships: list, *, key: str, required: bool = False, columns=None) -> tuple[int | None, int | None]:
+    """Township, then the villages of the chosen township (`{key}_township`, `{key}_village`)."""
+    from core import network
+    left, right = columns or st.columns(2)
+    township = left.selectbox(tr("field.township_id") + (" *" if required else ""), [t.id for t in townships],
+                              index=None, key=f"{key}_township", placeholder=tr("case.choose"),
+                              format_func=lambda i: next(t.name for t in townships if t.id == i))
+    with session() as s:
+        villages = network.villages(s, township) if township else []
+    village = right.selectbox(tr("field.village_id"), [v.id for v in villages], index=None, key=f"{key}_village",
+                              format_func=lambda i: next(v.name for v in villages if v.id == i),
+                              placeholder=tr("case.choose"))
+    return township, village
+
+
+def category_picker(content: str, category_names: dict[int, str], *, key: str, container=None) -> tuple[list, list]:
+    """The category select box (`{key}_category`), the suggested categories first and the best one
+    chosen until the user picks one themselves; returns the suggested categories and units."""
+    from core import suggest
+    suggested, units = [], []
+    if content.strip():
+        with session() as s:
+            suggested, units = suggest.suggest(s, classifier(), content)
+    options = [c.id for c in suggested if c.id in category_names]
+    options += [i for i in category_names if i not in options]
+    if suggested and not st.session_state.get(f"{key}_category_touched"):
+        st.session_state[f"{key}_category"] = options[0]
+    (container or st).selectbox(tr("field.category_id"), options, index=None, key=f"{key}_category",
+                                format_func=category_names.get, placeholder=tr("report.category_hint"),
+                                on_change=lambda: st.session_state.update({f"{key}_category_touched": True}))
+    return suggested, units
+
+
 def under(errors: dict[str, str], *names: str) -> None:
     for name in names:
         if name in errors:

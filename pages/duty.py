@@ -5,7 +5,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from core import casefile, intake, network, suggest, ui
+from core import casefile, intake, network, ui
 from core.clock import local_now
 from core.errors import DomainError
 from core.models import CaseStatus, Channel
@@ -57,27 +57,10 @@ with left:
     ui.under(errors, "intake_channel", "received_at")
     content = st.text_area(ui.tr("field.content") + " *", max_chars=intake.CONTENT_MAX, height=140, key="duty_content")
     ui.under(errors, "content")
-    c1, c2 = st.columns(2)
-    township = c1.selectbox(ui.tr("field.township_id"), [t.id for t in townships], index=None, key="duty_township",
-                            format_func=lambda i: next(t.name for t in townships if t.id == i),
-                            placeholder=ui.tr("case.choose"))
-    with ui.session() as s:
-        villages = network.villages(s, township) if township else []
-    c2.selectbox(ui.tr("field.village_id"), [v.id for v in villages], index=None, key="duty_village",
-                 format_func=lambda i: next(v.name for v in villages if v.id == i), placeholder=ui.tr("case.choose"))
+    township, village = ui.place_picker(townships, key="duty")
     ui.under(errors, "place")
-    suggested, suggested_units = [], []
-    if content.strip():
-        with ui.session() as s:
-            suggested, suggested_units = suggest.suggest(s, ui.classifier(), content)
-    options = [c.id for c in suggested if c.id in category_names]
-    options += [i for i in category_names if i not in options]
-    if suggested and not st.session_state.get("duty_category_touched"):
-        st.session_state["duty_category"] = options[0]
     c1, c2 = st.columns(2)
-    c1.selectbox(ui.tr("field.category_id"), options, index=None, key="duty_category", format_func=category_names.get,
-                 placeholder=ui.tr("report.category_hint"),
-                 on_change=lambda: st.session_state.update(duty_category_touched=True))
+    suggested, suggested_units = ui.category_picker(content, category_names, key="duty", container=c1)
     c2.radio(ui.tr("field.flag"), list(intake.FLAGS), horizontal=True, key="duty_flag",
              format_func=lambda f: ui.tr(f"flag.choice.{f}"))
     if suggested:
@@ -93,7 +76,7 @@ with left:
                     s, actor=user, now=local_now(), channel=st.session_state.get("duty_channel"),
                     caller=st.session_state.get("duty_caller", ""), address=st.session_state.get("duty_address"),
                     phone=phone, content=content, received_at=datetime.combine(day, hour),
-                    township_id=township, village_id=st.session_state.get("duty_village"),
+                    township_id=township, village_id=village,
                     category_id=st.session_state.get("duty_category"), flag=st.session_state.get("duty_flag", "none"),
                     files=[intake.Upload(f.name, f.getvalue()) for f in files or []])
                 s.commit()

@@ -4,7 +4,7 @@ their reports and records the resident's rating after feedback."""
 import pandas as pd
 import streamlit as st
 
-from core import board, intake, ledger, network, services, suggest, ui
+from core import board, intake, ledger, network, services, ui
 from core.clock import local_now
 from core.errors import DomainError
 from core.models import CaseStatus, Rating
@@ -35,29 +35,12 @@ with tab_new:
                   placeholder=ui.tr("report.who_hint"))
     c2.text_input(ui.tr("field.phone"), max_chars=20, key="rep_phone", placeholder="13812345678")
     ui.under(errors, "who", "phone")
-    c1, c2 = st.columns(2)
-    township = c1.selectbox(ui.tr("field.township_id") + " *", [t.id for t in townships], index=None, key="rep_township",
-                            format_func=lambda i: next(t.name for t in townships if t.id == i),
-                            placeholder=ui.tr("case.choose"))
-    with ui.session() as s:
-        villages = network.villages(s, township) if township else []
-    c2.selectbox(ui.tr("field.village_id"), [v.id for v in villages], index=None, key="rep_village",
-                 format_func=lambda i: next(v.name for v in villages if v.id == i), placeholder=ui.tr("case.choose"))
+    township, village = ui.place_picker(townships, key="rep", required=True)
     ui.under(errors, "place")
     content = st.text_area(ui.tr("field.content") + " *", max_chars=intake.CONTENT_MAX, height=120, key="rep_content",
                            placeholder=ui.tr("report.content_hint"))
     ui.under(errors, "content")
-    suggested = []
-    if content.strip():
-        with ui.session() as s:
-            suggested, _units = suggest.suggest(s, ui.classifier(), content)
-    options = [c.id for c in suggested if c.id in category_names]
-    options += [i for i in category_names if i not in options]
-    if suggested and not st.session_state.get("rep_category_touched"):
-        st.session_state["rep_category"] = options[0]
-    st.selectbox(ui.tr("field.category_id"), options, index=None, key="rep_category",
-                 format_func=category_names.get, placeholder=ui.tr("report.category_hint"),
-                 on_change=lambda: st.session_state.update(rep_category_touched=True))
+    suggested, _units = ui.category_picker(content, category_names, key="rep")
     if suggested:
         st.caption(ui.tr("suggest.categories", names="、".join(category_names.get(c.id, "") for c in suggested)))
     st.radio(ui.tr("field.flag"), list(intake.FLAGS), horizontal=True, key="rep_flag",
@@ -71,7 +54,7 @@ with tab_new:
                 case = intake.submit_liaison_report(
                     s, actor=user, now=local_now(), who=st.session_state.get("rep_who", ""),
                     phone=st.session_state.get("rep_phone"), township_id=township,
-                    village_id=st.session_state.get("rep_village"), content=content,
+                    village_id=village, content=content,
                     category_id=st.session_state.get("rep_category"), flag=st.session_state.get("rep_flag", "none"),
                     files=[intake.Upload(f.name, f.getvalue()) for f in files or []])
                 s.commit()
