@@ -82,28 +82,30 @@ def classifier():
 DASHBOARD_REFRESH_SECONDS = 30
 
 
+def _this_minute():
+    """The cache key of a refresh: every viewer within the same minute (and TTL) shares it."""
+    return local_now().replace(second=0)
+
+
 @st.cache_data(ttl=DASHBOARD_REFRESH_SECONDS, show_spinner=False)
-def _dashboard_data(url: str, filters, minute: str) -> dict:
+def _dashboard_data(url: str, filters, now) -> dict:
     from core import kpi
-    from datetime import datetime
-    now = datetime.fromisoformat(minute)
     with Session(_engine_for(url)) as s:
         return kpi.dashboard(s, filters, now=now)
 
 
 @st.cache_data(ttl=DASHBOARD_REFRESH_SECONDS, show_spinner=False)
-def _alert_candidates(url: str, minute: str) -> list:
+def _alert_candidates(url: str, now) -> tuple[list, int]:
     from core import alerts
-    from datetime import datetime
     with Session(_engine_for(url)) as s:
-        return alerts.candidates(s, now=datetime.fromisoformat(minute))
+        return alerts.candidates(s, now=now)
 
 
 def alerts_now(user: CurrentUser) -> tuple[list, int]:
     """Early-warning alerts (and how many there are in all), computed once per refresh
     interval; acknowledgements read fresh."""
     from core import alerts
-    found, total = _alert_candidates(settings().database_url, local_now().strftime("%Y-%m-%dT%H:%M"))
+    found, total = _alert_candidates(settings().database_url, _this_minute())
     with session() as s:
         return alerts.with_acks(s, user=user, found=found), total
 
@@ -111,7 +113,7 @@ def alerts_now(user: CurrentUser) -> tuple[list, int]:
 def dashboard_data(filters) -> dict:
     """The dashboard's aggregates (core.kpi), shared by every viewer of the same filters for
     the refresh interval: a wall of screens costs one set of queries, not one per screen."""
-    return _dashboard_data(settings().database_url, filters, local_now().strftime("%Y-%m-%dT%H:%M"))
+    return _dashboard_data(settings().database_url, filters, _this_minute())
 
 
 def sweep_overdue() -> None:
