@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from core import deadlines, limits
 from core.auth import CurrentUser, sees_personal_data
 from core.ledger import mask_name, mask_phone, visible_cases
 from core.models import (Case, CaseAction as A, CaseEvent, Category, Extension, ExtensionStatus, FeedbackChannel,
@@ -24,6 +25,7 @@ class CaseFile:
     pending_extension: Extension | None
     master_code: str | None = None
     duplicates: list[str] = field(default_factory=list)
+    due_provisional: bool = False  # the deadline counts days of a year whose holidays are not entered yet
 
 
 def _name(session: Session, model, row_id: int | None, column: str = "name") -> str:
@@ -62,6 +64,7 @@ def open_case(session: Session, *, user: CurrentUser, tracking_code: str) -> Cas
         master_code=session.exec(select(Case.tracking_code).where(Case.id == case.master_case_id)).first()
         if case.master_case_id else None,
         duplicates=list(duplicates),
+        due_provisional=deadlines.is_provisional(case.due_at, limits.calendar(session), case.dispatched_at),
     )
 
 

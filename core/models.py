@@ -137,6 +137,7 @@ class CaseAction(StrEnum):
     supervise = "supervise"
     circulate = "circulate"
     import_ledger = "import_ledger"
+    reschedule = "reschedule"  # a system note: the deadline recomputed once a year's schedule was entered
 
 
 class LiaisonSource(StrEnum):
@@ -165,6 +166,15 @@ class HouseholdCategory(StrEnum):
     subsistence = "subsistence"
     disabled = "disabled"
     living_alone = "living_alone"
+
+
+class ContactMethod(StrEnum):
+    """How a working-group member reached a liaison (S2 §一.1: at least one call a month)."""
+
+    phone = "phone"
+    visit = "visit"
+    meeting = "meeting"
+    message = "message"
 
 
 class ReceptionKind(StrEnum):
@@ -197,6 +207,7 @@ class Unit(SQLModel, table=True):
     code: str | None = Field(default=None, max_length=20, unique=True)
     sort_order: int = 0
     phone: str | None = Field(default=None, max_length=30)
+    contact_name: str | None = Field(default=None, max_length=40)
     active: bool = True
 
 
@@ -245,8 +256,50 @@ class Leader(SQLModel, table=True):
     title: str = Field(max_length=80)
     duties: str = Field(default="", max_length=200)
     unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    phone: str | None = Field(default=None, max_length=30)
+    email: str | None = Field(default=None, max_length=120)
     rotation_order: int = 0
     active: bool = True
+
+
+class LeaderPortfolio(SQLModel, table=True):
+    """分管 / 包联: one category (a field the leader is in charge of) or one township (a place the
+    leader is linked to) of a leader's portfolio. Exactly one of the two is set."""
+
+    __tablename__ = "leader_portfolio"
+    __table_args__ = (sa.UniqueConstraint("leader_id", "category_id", "township_id", name="uq_leader_portfolio"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    leader_id: int = Field(foreign_key="leader.id", index=True)
+    category_id: int | None = Field(default=None, foreign_key="category.id")
+    township_id: int | None = Field(default=None, foreign_key="unit.id")
+
+
+class LiaisonLink(SQLModel, table=True):
+    """S2 §一.1: a working-group member (a Leader record: name, title, phone, email for the contact
+    card) links two to five liaisons and calls each at least once a month."""
+
+    __tablename__ = "liaison_link"
+
+    leader_id: int = Field(foreign_key="leader.id", primary_key=True)
+    liaison_id: int = Field(foreign_key="liaison.id", primary_key=True)
+
+
+class LiaisonContact(SQLModel, table=True):
+    """One contact between a working-group member and a linked liaison: how, when, what was heard,
+    and the case it became, if any."""
+
+    __tablename__ = "liaison_contact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    leader_id: int = Field(foreign_key="leader.id", index=True)
+    liaison_id: int = Field(foreign_key="liaison.id", index=True)
+    on: date = Field(index=True)
+    method: ContactMethod = Field(sa_type=_enum(ContactMethod))
+    note: str = Field(default="", sa_type=sa.Text)
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    recorded_at: NaiveDatetime
+    recorded_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
 class Category(SQLModel, table=True):
@@ -527,6 +580,24 @@ class CalendarOverride(SQLModel, table=True):
     day: date = Field(primary_key=True)
     is_working_day: bool
     note: str = Field(default="", max_length=120)
+
+
+class PublicHoliday(SQLModel, table=True):
+    """One holiday of a year's official schedule as the State Council notice states it: its
+    date range and its make-up working days (调休上班, ISO dates, comma-separated). Entered by the
+    admin for a year the calendar package does not know yet."""
+
+    __tablename__ = "public_holiday"
+    __table_args__ = (sa.UniqueConstraint("year", "name", name="uq_public_holiday_year_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(index=True)
+    name: str = Field(max_length=30)
+    first_day: date
+    last_day: date
+    makeup_days: str = Field(default="", max_length=200)
+    entered_at: NaiveDatetime
+    entered_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
 class TextTemplate(SQLModel, table=True):

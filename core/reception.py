@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
 import icalendar
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
@@ -119,14 +118,10 @@ def moved_reason_label(reason: str | None, lang: str = labels.DEFAULT_LANGUAGE) 
     return labels.t("reception.moved.holiday", lang, name=labels.holiday_name(reason, lang))
 
 
-def _rest_reason(day: date, overrides: dict[date, bool]) -> str:
-    if day in overrides:
+def _rest_reason(day: date, calendar: deadlines.WorkCalendar) -> str:
+    if day in calendar.overrides:
         return OVERRIDE
-    try:
-        _on_holiday, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError as exc:
-        raise deadlines.CalendarUnknownError(day) from exc
-    return name or REST_DAY
+    return calendar.holiday(day) or REST_DAY
 
 
 def parse_days(recurrence: Recurrence, days: str) -> list[int]:
@@ -142,17 +137,17 @@ def parse_days(recurrence: Recurrence, days: str) -> list[int]:
 
 
 def rule_dates(rule: ReceptionRule, start: date, end: date,
-               overrides: dict[date, bool] | None = None) -> list[tuple[int, date, date, str | None]]:
+               calendar: deadlines.WorkCalendar | None = None) -> list[tuple[int, date, date, str | None]]:
     """(rotation index, original date, actual date, why moved) for every occurrence whose actual
     date lies in [start, end]. Why: S1 — a 10th or 25th on a holiday or rest day moves to the next
     working day of the official calendar; make-up working days (调休) are working days, so a 10th
     on a make-up Saturday stays. Two originals moved onto the same day make one occurrence; a day
     of the month a month lacks (the 31st) is skipped."""
-    overrides = overrides or {}
+    calendar = calendar or deadlines.OFFICIAL
     found: list[tuple[int, date, date, str | None]] = []
     seen: set[date] = set()
     for index, original in _originals(rule, start - timedelta(days=31), end):  # an earlier one may move in
-        actual, reason = _shift(original, overrides)
+        actual, reason = _shift(original, calendar)
         if start <= actual <= end and actual not in seen:
             seen.add(actual)
             found.append((index, original, actual, reason))
@@ -188,10 +183,10 @@ def _originals(rule: ReceptionRule, start: date, end: date) -> list[tuple[int, d
     return found
 
 
-def _shift(original: date, overrides: dict[date, bool]) -> tuple[date, str | None]:
-    if deadlines.is_working_day(original, overrides):
+def _shift(original: date, calendar: deadlines.WorkCalendar) -> tuple[date, str | None]:
+    if calendar.is_working_day(original):
         return original, None
-    return deadlines.working_day_on_or_after(original, overrides), _rest_reason(original, overrides)
+    return deadlines.working_day_on_or_after(original, calendar), _rest_reason(original, calendar)
 
 
 def _rotation(session: Session) -> dict[int, list[int]]:
@@ -238,7 +233,7 @@ def occurrences(session: Session, *, start: date, end: date, leader_id: int | No
     `leader_id`, only those this leader receives at or attended."""
     if end < start:
         raise DomainError("error.period_order", field="end")
-    overrides = limits.calendar_overrides(session)
+    calendar = limits.calendar(session)
     rules = {rule.id: rule for rule in session.exec(select(ReceptionRule)).all()}
     rotation = _rotation(session)
     stored = session.exec(select(ReceptionDay).where(ReceptionDay.actual_date >= start,
@@ -257,7 +252,7 @@ def occurrences(session: Session, *, start: date, end: date, leader_id: int | No
     for rule in rules.values():
         if not rule.active:
             continue
-        for index, original, actual, reason in rule_dates(rule, start, end, overrides):
+        for index, original, actual, reason in rule_dates(rule, start, end, calendar):
             if (rule.id, original) not in by_key and (rule.id, original) not in moved_away:
                 found.append(_from_rule(rule, index, original, actual, reason, rotation.get(rule.id, [])))
     if leader_id is not None:
@@ -277,7 +272,7 @@ def occurrence(session: Session, key: str) -> Occurrence:
         return _from_row(row, session.get(ReceptionRule, row.rule_id) if row.rule_id else None, count)
     rule, original = _parse_rule_key(session, key)
     for index, orig in _originals(rule, original, original):
-        actual, reason = _shift(orig, limits.calendar_overrides(session))
+        actual, reason = _shift(orig, limits.calendar(session))
         return _from_rule(rule, index, orig, actual, reason, _rotation(session).get(rule.id, []))
     raise DomainError("error.reception_not_found")
 

@@ -408,8 +408,8 @@ def request_extension(session: Session, *, case_id: int, actor: CurrentUser, now
     if _pending_extension(session, case_id) is not None:
         raise DomainError("error.extension_pending")
     # a deadline always ends a working day: a request for a rest day means the next working day
-    overrides = limits.calendar_overrides(session)
-    requested_due_at = datetime.combine(deadlines.working_day_on_or_after(requested_due_at.date(), overrides),
+    requested_due_at = datetime.combine(deadlines.working_day_on_or_after(requested_due_at.date(),
+                                                                          limits.calendar(session)),
                                         deadlines.END_OF_DAY)
     old_due = case.due_at
     step.commit_to(step.next(), {"reason": _text(reason),

@@ -8,11 +8,12 @@ import streamlit_authenticator as stauth
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from core import auth, labels
+from core import auth, labels, limits
 from core.auth import CurrentUser
 from core.clock import local_now
 from core.db import DatabaseError, make_engine
 from core.errors import DomainError
+from core.models import Role
 from core.settings import Settings, SettingsError, load_settings
 from core.startup import ensure_ready
 
@@ -134,6 +135,20 @@ def tr(key: str, **values: object) -> str:
 
 def lbl(member, enum=None) -> str:
     return labels.label(member, lang(), enum)
+
+
+def holiday(name: str) -> str:
+    return labels.holiday_name(name, lang())
+
+
+def schedule_banner(user: CurrentUser) -> None:
+    """From 1 November the admin is told while next year's holidays are still provisional."""
+    if not user.has(Role.admin):
+        return
+    with session() as s:
+        year = limits.schedule_warning(s, today=local_now().date())
+    if year is not None:
+        st.warning(tr("schedule.banner", year=year), icon=":material/event_busy:")
 
 
 def page_title(key: str) -> str:

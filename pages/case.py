@@ -89,7 +89,7 @@ with right:
     st.markdown(f"#### {ui.tr('case.handling')}")
     for label, value in [("case.label.unit", cf.names["unit"]), ("case.label.tier", ui.lbl(case.tier, Tier)),
                          ("case.label.priority", ui.lbl(case.priority, Priority)),
-                         ("case.label.due", when(case.due_at)), ("case.label.owner", cf.names["owner"]),
+                         ("case.label.due", when(case.due_at) + (f"（{ui.tr('case.provisional')}）" if cf.due_provisional else "")), ("case.label.owner", cf.names["owner"]),
                          ("case.label.result", case.result_summary),
                          ("case.label.rating", " / ".join(ui.lbl(r, Rating) or "—" for r in (case.first_rating, case.rating))),
                          ("case.label.signoff", " / ".join(v or "—" for v in (case.responsible_signoff, case.leader_signoff))),

@@ -9,6 +9,7 @@ user = ui.require_page("home")
 now = local_now()
 st.subheader(ui.tr("home.hello", name=user.display_name))
 st.caption(ui.tr("home.roles", roles="、".join(ui.lbl(r) for r in sorted(user.roles))))
+ui.schedule_banner(user)
 
 with ui.session() as s:
     queues = board.counts(s, user=user, now=now)

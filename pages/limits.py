@@ -11,6 +11,7 @@ from core.models import Tier
 
 actor = ui.require_page("limits")
 st.caption(ui.tr("limits.intro"))
+ui.schedule_banner(actor)
 with ui.session() as s:
     categories = network.categories(s)
     rows = limits.time_limits(s)
@@ -83,3 +84,69 @@ with right:
                 limits.remove_calendar_override(s, actor=actor, day=day)
                 s.commit()
             st.success(ui.tr("limits.saved"))
+
+st.divider()
+# 节假日安排: a year the calendar package does not know is provisional until its notice is entered
+st.markdown(f"#### {ui.tr('schedule.title')}")
+today = local_now().date()
+with ui.session() as s:
+    cal = limits.calendar(s)
+    years = [y for y in range(today.year, today.year + 3) if y not in deadlines.official_years()]
+    entered = {y: limits.schedule(s, y) for y in years}
+for y in years:
+    state = "schedule.entered" if entered[y] else "schedule.provisional"
+    st.caption(ui.tr(state, year=y))
+    if entered[y]:
+        st.dataframe(pd.DataFrame([{ui.tr("schedule.col.name"): ui.holiday(h.name),
+                                    ui.tr("schedule.col.first"): h.first_day.isoformat(),
+                                    ui.tr("schedule.col.last"): h.last_day.isoformat(),
+                                    ui.tr("schedule.col.makeup"): h.makeup_days.replace(",", "、")}
+                                   for h in entered[y]]), hide_index=True)
+if not years:
+    st.caption(ui.tr("schedule.all_official", year=deadlines.last_official_year()))
+else:
+    tab_text, tab_form, tab_file = st.tabs([ui.tr("schedule.by_text"), ui.tr("schedule.by_form"),
+                                            ui.tr("schedule.by_file")])
+
+    def enter(year: int, holidays) -> None:
+        try:
+            with ui.session() as s:
+                moved = limits.set_year_schedule(s, actor=actor, year=year, holidays=holidays, now=local_now())
+                s.commit()
+            st.success(ui.tr("schedule.saved", year=year, n=moved))
+        except DomainError as exc:
+            ui.show_error(exc)
+
+    with tab_text, st.form("limits_notice_form"):
+        year = st.selectbox(ui.tr("schedule.year"), years, key="limits_notice_year")
+        text = st.text_area(ui.tr("schedule.notice"), height=220, key="limits_notice_text",
+                            placeholder="一、元旦：1月1日（周五）放假，共1天。\n二、春节：2月5日（农历腊月二十九、周五）至……")
+        if st.form_submit_button(ui.tr("schedule.save"), type="primary"):
+            try:
+                enter(year, limits.parse_notice(text, year=year))
+            except DomainError as exc:
+                ui.show_error(exc)
+    with tab_form, st.form("limits_holiday_form"):
+        year = st.selectbox(ui.tr("schedule.year"), years, key="limits_form_year")
+        st.caption(ui.tr("schedule.form_hint"))
+        base = pd.DataFrame([{"name": name, "first": None, "last": None, "makeup": ""}
+                             for name in deadlines.HOLIDAYS]).astype({"first": "datetime64[ns]", "last": "datetime64[ns]"})
+        edited = st.data_editor(base, hide_index=True, key="limits_form_rows", column_config={
+            "name": st.column_config.TextColumn(ui.tr("schedule.col.name"), required=True),
+            "first": st.column_config.DateColumn(ui.tr("schedule.col.first")),
+            "last": st.column_config.DateColumn(ui.tr("schedule.col.last")),
+            "makeup": st.column_config.TextColumn(ui.tr("schedule.col.makeup_hint"))}, num_rows="dynamic")
+        if st.form_submit_button(ui.tr("schedule.save"), type="primary"):
+            try:
+                enter(year, limits.holidays_from_rows(edited.to_dict("records")))
+            except DomainError as exc:
+                ui.show_error(exc)
+    with tab_file:
+        st.caption(ui.tr("schedule.file_hint"))
+        year = st.selectbox(ui.tr("schedule.year"), years, key="limits_file_year")
+        upload = st.file_uploader(ui.tr("schedule.file"), type=["csv", "xlsx"], key="limits_file")
+        if upload is not None and st.button(ui.tr("schedule.save"), type="primary", key="limits_file_save"):
+            try:
+                enter(year, limits.holidays_from_file(upload.getvalue(), upload.name))
+            except DomainError as exc:
+                ui.show_error(exc)

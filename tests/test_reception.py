@@ -86,8 +86,8 @@ def test_every_occurrence_of_2025_and_2026_lands_on_the_next_working_day(rule):
 
 
 def test_an_admin_override_moves_a_day_too():
-    overrides = {date(2026, 11, 10): False}
-    plan = reception.rule_dates(_rule(days="10"), date(2026, 11, 1), date(2026, 11, 30), overrides)
+    calendar = deadlines.WorkCalendar(overrides={date(2026, 11, 10): False})
+    plan = reception.rule_dates(_rule(days="10"), date(2026, 11, 1), date(2026, 11, 30), calendar)
     assert [(o, a, r) for _i, o, a, r in plan] == [(date(2026, 11, 10), date(2026, 11, 11), reception.OVERRIDE)]
 
 
@@ -99,9 +99,13 @@ def test_bad_days_are_refused_with_the_range():
         reception.parse_days(Recurrence.monthly, "十")
 
 
-def test_a_year_the_calendar_does_not_know_is_refused():
+def test_a_year_the_package_does_not_know_is_planned_on_the_provisional_calendar():
+    # 2027-10-10 is a Sunday, and 1–3 October are National Day: a 10th stays a Sunday → Monday 11th
+    plan = reception.rule_dates(_rule(days="1,10"), date(2027, 10, 1), date(2027, 10, 31))
+    assert [(o, a, r) for _i, o, a, r in plan] == [(date(2027, 10, 1), date(2027, 10, 4), "National Day"),
+                                                   (date(2027, 10, 10), date(2027, 10, 11), reception.REST_DAY)]
     with pytest.raises(deadlines.CalendarUnknownError):
-        reception.rule_dates(_rule(), date(2027, 12, 1), date(2027, 12, 31))
+        reception.rule_dates(_rule(), date(2100, 12, 1), date(2100, 12, 31))
 
 
 # ---- a county with rules ------------------------------------------------------------------------
@@ -408,9 +412,9 @@ def test_cli_plan_prints_one_object_per_occurrence(county, engine, capsys, monke
     assert cli.main(["reception", "plan", "--from", "2026-10-31", "--to", "2026-10-01", "--json"]) == 2
 
 
-def test_look_ahead_stops_at_the_last_known_day_and_says_so(county):
+def test_look_ahead_runs_into_next_year_on_the_provisional_calendar(county):
     s, c = county
     found = reception.warnings(s, today=date(2026, 12, 28))
-    assert "calendar_unknown" in found
-    assert all(o.date <= date(2026, 12, 31) for items in found.values() for o in items)
+    assert "calendar_unknown" not in found
+    assert any(o.date >= date(2027, 1, 1) for items in found.values() for o in items)
     assert reception.published_notices(s, today=date(2026, 12, 20)) == []  # no exception either

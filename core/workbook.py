@@ -1,0 +1,83 @@
+"""Spreadsheets in and out (.xlsx and UTF-8 CSV) for every import and export: cells as text, headers
+mapped through Chinese aliases, rows numbered as the spreadsheet numbers them."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+
+from core.errors import DomainError
+
+
+def cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M:%S}" if (value.hour, value.minute, value.second) != (0, 0, 0) \
+            else f"{value:%Y-%m-%d}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_sheets(data: bytes, filename: str) -> dict[str, list[list[str]]]:
+    """Every sheet of an .xlsx (by name), or a CSV as one sheet named ''; cells as text."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".xlsx":
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+            raise DomainError("error.import_unreadable") from None
+        return {sheet.title: [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+                for sheet in book.worksheets}
+    if suffix == ".csv":
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DomainError("error.import_encoding") from None
+        return {"": [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]}
+    raise DomainError("error.import_type")
+
+
+def records(values: list[list[str]], aliases: dict[str, str]) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """(header as column names, [(spreadsheet row number, {column: text})]) for the non-empty rows;
+    a header is an English column name or one of its Chinese aliases."""
+    if not values:
+        return [], []
+    header = [aliases.get(h.strip(), h.strip()) for h in values[0]]
+    rows = [(number, {name: (cell or "").strip() for name, cell in zip(header, row, strict=False) if name})
+            for number, row in enumerate(values[1:], start=2) if any((cell or "").strip() for cell in row)]
+    return header, rows
+
+
+def write_xlsx(sheets: dict[str, tuple[list[str], list[list[object]]]]) -> bytes:
+    """Sheets in order: name → (header, rows)."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, (header, rows) in sheets.items():
+        sheet = book.create_sheet(name)
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        sheet.freeze_panes = "A2"
+        for i, title in enumerate(header, start=1):
+            sheet.column_dimensions[openpyxl.utils.get_column_letter(i)].width = max(10, 2 * len(title) + 4)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def parse_day(text: str) -> date:
+    """A calendar day as a spreadsheet or a person writes it."""
+    text = text.strip()
+    for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise DomainError("error.import_date", value=text)
