@@ -11,7 +11,7 @@ import bcrypt
 from sqlmodel import Session, func, select
 
 from core.errors import DomainError
-from core.models import Liaison, Role, Unit, UnitKind, User, UserRole
+from core.models import Leader, Liaison, LiaisonSource, Role, Unit, UnitKind, User, UserRole
 
 MIN_PASSWORD_LENGTH = 8
 BCRYPT_MAX_BYTES = 72
@@ -120,7 +120,7 @@ def roles_of(session: Session, user_id: int) -> frozenset[Role]:
 def load_current_user(session: Session, username: str) -> CurrentUser | None:
     """None when the account does not exist or is disabled: a disabled user is signed out on
     their next click, whatever their cookie says."""
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = session.exec(select(User).where(func.lower(User.username) == username.strip().lower())).first()
     if user is None or not user.active:
         return None
     liaison_id = session.exec(select(Liaison.id).where(Liaison.user_id == user.id)).first()
@@ -184,13 +184,41 @@ def _link_liaison(session: Session, user: User, station_id: int | None, roles: s
     liaison = session.exec(select(Liaison).where(Liaison.user_id == user.id)).first()
     if Role.liaison not in roles:
         return
+    if liaison is None:  # a liaison already on the network's list at that station becomes this account's
+        liaison = session.exec(select(Liaison).where(Liaison.name == user.display_name, Liaison.user_id.is_(None),
+                                                     Liaison.station_id == station_id)).first()
+        if liaison is not None:
+            liaison.user_id = user.id
+            return
     if liaison is None:
-        from core.models import LiaisonSource
         session.add(Liaison(user_id=user.id, name=user.display_name, phone=user.phone,
                             station_id=station_id, source=LiaisonSource.other))
     else:
         liaison.station_id = station_id
         liaison.name = user.display_name
+
+
+def _link_leader(session: Session, user: User, roles: set[Role], title: str | None,
+                 leader_id: int | None = None) -> None:
+    """Why: a 领导 account must be a leader of the network — to be in reception rotations, own cases
+    and sign closes. An unlinked leader record of the same name is taken over, else one is made."""
+    if Role.leader not in roles:
+        return
+    leader = session.get(Leader, leader_id) if leader_id is not None else None
+    if leader is not None and leader.user_id not in (None, user.id):
+        raise DomainError("error.leader_taken", field="leader_id", name=leader.name)
+    leader = leader or session.exec(select(Leader).where(Leader.user_id == user.id)).first()
+    if leader is None:
+        leader = session.exec(select(Leader).where(Leader.name == user.display_name,
+                                                   Leader.user_id.is_(None))).first()
+    if leader is None:
+        order = session.exec(select(func.max(Leader.rotation_order))).one() or 0
+        leader = Leader(name=user.display_name, title=(title or "").strip() or "领导", phone=user.phone,
+                        rotation_order=order + 1)
+        session.add(leader)
+    leader.user_id = user.id
+    if title and title.strip():
+        leader.title = title.strip()[:80]
 
 
 def _active_admin_count(session: Session, excluding: int | None = None) -> int:
@@ -204,14 +232,16 @@ def _active_admin_count(session: Session, excluding: int | None = None) -> int:
 def create_user(session: Session, *, actor: CurrentUser | None, username: str, display_name: str,
                 password: str, roles: set[Role], now: datetime, unit_id: int | None = None,
                 station_id: int | None = None, phone: str | None = None,
-                must_change_password: bool = True) -> User:
-    """`actor=None` only for bootstrap paths (first admin, demo data, CLI)."""
+                must_change_password: bool = True, leader_title: str | None = None,
+                leader_id: int | None = None) -> User:
+    """`actor=None` only for bootstrap paths (first admin, demo data, CLI). User names are kept in
+    lower case: the sign-in form lower-cases what is typed, so ZhangSan and zhangsan are one name."""
     if actor is not None:
         _require_admin(actor)
-    username = username.strip()
+    username = username.strip().lower()
     if not USERNAME_RE.match(username):
         raise DomainError("error.username_format", field="username")
-    if session.exec(select(User.id).where(User.username == username)).first() is not None:
+    if session.exec(select(User.id).where(func.lower(User.username) == username)).first() is not None:
         raise DomainError("error.username_taken", field="username", username=username)
     _validate_account(session, display_name=display_name, roles=roles, unit_id=unit_id, station_id=station_id)
     user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password),
@@ -221,13 +251,15 @@ def create_user(session: Session, *, actor: CurrentUser | None, username: str, d
     session.flush()
     _set_roles(session, user.id, roles)
     _link_liaison(session, user, station_id, roles)
+    _link_leader(session, user, roles, leader_title, leader_id)
     session.flush()
     return user
 
 
 def update_user(session: Session, *, actor: CurrentUser, user_id: int, display_name: str,
                 roles: set[Role], active: bool, now: datetime, unit_id: int | None = None,
-                station_id: int | None = None) -> User:
+                station_id: int | None = None, leader_title: str | None = None,
+                leader_id: int | None = None) -> User:
     _require_admin(actor)
     user = session.get(User, user_id)
     _validate_account(session, display_name=display_name, roles=roles, unit_id=unit_id, station_id=station_id)
@@ -240,6 +272,7 @@ def update_user(session: Session, *, actor: CurrentUser, user_id: int, display_n
     user.updated_at = now
     _set_roles(session, user_id, roles)
     _link_liaison(session, user, station_id, roles)
+    _link_leader(session, user, roles, leader_title, leader_id)
     session.flush()
     return user
 

@@ -9,12 +9,13 @@ import time
 from datetime import date
 
 from core import auth, demo
+from core.auth import CurrentUser
 from core.clock import local_now
 from core.db import DatabaseError, make_engine, migrate, session_scope
 from core.errors import DomainError
 from core.models import Leader, Role, Unit
 from core.settings import SettingsError, load_settings
-from sqlmodel import select
+from sqlmodel import Session, select
 from core.startup import ensure_ready
 
 
@@ -124,6 +125,54 @@ def cmd_import(args: argparse.Namespace) -> int:
             return 0
         codes = ledger_io.import_rows(session, actor=None, checked=checked, now=local_now(), source=path.name)
     print(f"Imported {len(codes)} case(s) from {path.name}.")
+    return 0
+
+
+# the command line acts as the county's administrator (whoever may run it may read the database)
+CLI_ADMIN = CurrentUser(id=None, username="cli", display_name="命令行", roles=frozenset({Role.admin}),
+                        unit_id=None, liaison_id=None)
+
+
+def cmd_network(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core import network_io
+    engine, _settings = _engine(args)
+    migrate(engine)
+    path = Path(args.path)
+    if args.network_command == "template":
+        path.write_bytes(network_io.template())
+        print(f"Wrote the network workbook template to {path}.")
+        return 0
+    if args.network_command == "export":
+        with session_scope(engine) as session:
+            rows = network_io.export_rows(session)
+        path.write_bytes(network_io.write_workbook(rows))
+        print(f"Exported the network to {path}: " + ", ".join(f"{name} {len(r)}" for name, r in rows.items()) + ".")
+        return 0
+    session = Session(engine)
+    try:
+        result = network_io.import_network(session, actor=CLI_ADMIN, data=path.read_bytes(), filename=path.name,
+                                           now=local_now())
+        for cell in result.errors:
+            print(f"sheet {cell.sheet}, row {cell.row}, column {cell.column}: {cell.error.message('en')}",
+                  file=sys.stderr)
+        if result.errors:
+            session.rollback()
+            print(f"error: {len(result.errors)} error(s) in {path.name}; nothing imported.", file=sys.stderr)
+            return 2
+        if args.dry_run:
+            session.rollback()
+            print(f"Dry run: {path.name} is good ({result.changed} row(s) would change); nothing written.")
+            return 0
+        session.commit()
+    finally:
+        session.close()
+    summary = ", ".join(f"{sheet} +{result.created.get(sheet, 0)} ~{result.updated.get(sheet, 0)}"
+                        for sheet in network_io.SHEETS if sheet in result.created or sheet in result.updated)
+    print(f"Imported {path.name}: {summary or 'nothing changed'}.")
+    for username, password in result.passwords:
+        print(f"  new account {username}: first password (shown once) {password}")
     return 0
 
 
@@ -248,6 +297,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("what", choices=["cases"])
     p.add_argument("path", help="a .csv or .xlsx file")
     p.set_defaults(func=cmd_export)
+
+    network_cmd = sub.add_parser("network", help="the network workbook (units, villages, categories, leaders, "
+                                 "liaisons, users)").add_subparsers(dest="network_command", required=True)
+    p = network_cmd.add_parser("import", help="import a network workbook, all rows or none; re-importing changes nothing")
+    p.add_argument("path")
+    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    p.set_defaults(func=cmd_network)
+    for name, text in (("export", "export the whole network as a workbook"), ("template", "write the empty template")):
+        p = network_cmd.add_parser(name, help=text)
+        p.add_argument("path")
+        p.set_defaults(func=cmd_network, dry_run=False)
 
     reception_cmd = sub.add_parser("reception", help="reception days").add_subparsers(dest="reception_command",
                                                                                       required=True)

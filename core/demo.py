@@ -258,7 +258,8 @@ def _demo_accounts(session: Session, county: County, liaison_ids: list[int], now
             name = liaison.name
         user = auth.create_user(session, actor=None, username=account.username, display_name=name,
                                 password=DEMO_PASSWORD, roles=set(account.roles), now=now, unit_id=unit_id,
-                                station_id=liaison.station_id if liaison else None, must_change_password=False)
+                                station_id=liaison.station_id if liaison else None, must_change_password=False,
+                                leader_id=leader.id if leader is not None else None)
         session.flush()
         if leader is not None:
             leader.user_id = user.id

@@ -18,7 +18,11 @@ class DomainError(Exception):
 def _render(name: str, value: object, lang: str) -> object:
     """Field names, actions and stages inside a message are shown in the user's language."""
     from core.labels import label
-    from core.models import CaseAction, CaseStatus
+    from core.models import CaseAction, CaseStatus, UnitKind
+    if name == "kinds":
+        return ("、" if lang == "zh" else ", ").join(label(kind, lang, UnitKind) for kind in value) or "—"
+    if name == "kind":
+        return label(value, lang, UnitKind)
     if name == "fields":
         return ("、" if lang == "zh" else ", ").join(t(f"field.{field}", lang) for field in value)
     if name == "action":

@@ -16,13 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from core import labels, limits
+from core import limits, workbook
 from core.auth import CurrentUser
 from core.errors import DomainError
 from core.intake import CONTENT_MAX, NAME_MAX, normalize_phone
 from core.models import (Case, CaseAction, CaseEvent, CaseStatus, Category, Channel, Priority, Rating, Role, Tier,
                          Unit, UnitKind)
 from core.services import SYSTEM, make_title, tracking_code
+from core.workbook import CellError, enum_value
 
 COLUMNS = ("tracking_code", "received_at", "channel", "township", "village", "category", "content", "reporter_name",
            "reporter_phone", "unit", "tier", "priority", "status", "dispatched_at", "due_at", "closed_at",
@@ -46,13 +47,6 @@ CODE = re.compile(r"^[A-Z0-9-]{4,20}$")
 IMPORTERS = (Role.clerk, Role.admin)
 
 
-@dataclass(frozen=True)
-class CellError:
-    row: int  # as the spreadsheet numbers it: the header is row 1
-    column: str
-    error: DomainError
-
-
 @dataclass
 class Checked:
     rows: list[dict] = field(default_factory=list)
@@ -61,15 +55,7 @@ class Checked:
 
 def read_table(data: bytes, filename: str) -> list[dict[str, str]]:
     """Rows as {column: text}, headers mapped from English names or Chinese aliases."""
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".xlsx":
-        sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        values = [["" if v is None else (f"{v:%Y-%m-%d %H:%M:%S}" if isinstance(v, datetime) else str(v)) for v in row]
-                  for row in sheet.iter_rows(values_only=True)]
-    elif suffix == ".csv":
-        values = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    else:
-        raise DomainError("error.import_type")
+    values = next(iter(workbook.read_sheets(data, filename).values()), [])
     if not values:
         raise DomainError("error.import_empty")
     header = [ALIASES.get(h.strip(), h.strip()) for h in values[0]]
@@ -87,14 +73,6 @@ def _date(text: str) -> datetime:
         except ValueError:
             continue
     raise DomainError("error.import_date", value=text)
-
-
-def _enum(enum, text: str):
-    """By code or by its label in either language."""
-    for member in enum:
-        if text in (member.value, labels.label(member, "zh"), labels.label(member, "en")):
-            return member
-    raise DomainError("error.import_value", value=text)
 
 
 class _Names:
@@ -135,7 +113,7 @@ def check_rows(session: Session, rows: list[dict[str, str]], *, existing_codes: 
         for column, enum in ENUMS.items():
             if raw.get(column):
                 try:
-                    row[column] = _enum(enum, raw[column])
+                    row[column] = enum_value(enum, raw[column])
                 except DomainError as exc:
                     fail(column, exc)
         code = raw.get("tracking_code", "").upper()

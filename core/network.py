@@ -1,11 +1,22 @@
-"""The liaison network read side: units tree, leaders, liaisons (staff contact cards)."""
+"""The liaison network: units tree (county → township/community, the 联络中心 → village, the 联络站
+→ group; departments and enterprises), categories, leaders with their portfolios, liaisons with
+their appointment letters — read for staff, written by the admin."""
 from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, select
 
-from core.models import Category, Leader, Liaison, Unit, UnitKind
+from core import labels, services
+from core.auth import CurrentUser
+from core.errors import DomainError
+from core.intake import normalize_phone
+from core.models import (Case, Category, Channel, ContactMethod, Leader, LeaderPortfolio, Liaison, LiaisonContact,
+                         LiaisonLink, LiaisonSource, Role, Tier, Unit, UnitKind)
 
 
 def units_frame(session: Session) -> pd.DataFrame:
@@ -65,3 +76,372 @@ def handling_units(session: Session) -> list[Unit]:
 
 def county_name(session: Session) -> str:
     return session.exec(select(Unit.name).where(Unit.kind == UnitKind.county).order_by(Unit.id)).first() or ""
+
+
+# ---- administration: the admin builds the network; nothing a case refers to is ever deleted --------
+
+# which kind of unit may hang under which (None: the top of the tree)
+PARENT_KINDS: dict[UnitKind, tuple[UnitKind | None, ...]] = {
+    UnitKind.county: (None,),
+    UnitKind.township: (UnitKind.county,),
+    UnitKind.community: (UnitKind.county, UnitKind.township),
+    UnitKind.village: (UnitKind.township, UnitKind.community),
+    UnitKind.group: (UnitKind.village, UnitKind.community),
+    UnitKind.department: (UnitKind.county,),
+    UnitKind.enterprise: (UnitKind.county, UnitKind.township),
+}
+NETWORK_ADMINS = (Role.admin,)
+CONTACT_KEEPERS = (Role.admin, Role.clerk, Role.leader)
+LINKS_PER_MEMBER = (2, 5)  # S2 §一.1: each working-group member links 2–5 liaisons
+
+
+def _require(actor: CurrentUser, roles=NETWORK_ADMINS) -> None:
+    if not actor.has(*roles):
+        raise DomainError("error.permission")
+
+
+def _clean(value: str | None, *, field: str, limit: int, required: bool = False) -> str | None:
+    text = " ".join((value or "").split())
+    if required and not text:
+        raise DomainError("error.network_required", field=field)
+    if len(text) > limit:
+        raise DomainError("error.network_too_long", field=field, n=limit)
+    return text or None
+
+
+def _changed(row, values: dict) -> bool:
+    differs = any(getattr(row, name) != value for name, value in values.items())
+    for name, value in values.items():
+        setattr(row, name, value)
+    return differs
+
+
+def save_unit(session: Session, *, actor: CurrentUser, name: str, kind: UnitKind | str, parent_id: int | None,
+              unit_id: int | None = None, code: str | None = None, phone: str | None = None,
+              contact_name: str | None = None, sort_order: int | None = None, active: bool = True) -> tuple[Unit, bool]:
+    """Create a unit, or rename, move, recontact or (de)activate one. Returns (unit, changed).
+    Why: cases, accounts and reception rules point at units, so a unit is never deleted —
+    deactivated, it stays on old cases and leaves the pickers."""
+    _require(actor)
+    kind = UnitKind(kind)
+    name = _clean(name, field="name", limit=80, required=True)
+    code = _clean(code, field="code", limit=20)
+    parent = session.get(Unit, parent_id) if parent_id is not None else None
+    if (parent.kind if parent else None) not in PARENT_KINDS[kind]:
+        raise DomainError("error.unit_parent", field="parent_id", kind=kind,
+                          kinds=[k for k in PARENT_KINDS[kind] if k])
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
+    if unit is not None and parent is not None:
+        ancestor = parent
+        while ancestor is not None:  # moving a unit under itself would cut the tree
+            if ancestor.id == unit.id:
+                raise DomainError("error.unit_cycle", field="parent_id")
+            ancestor = session.get(Unit, ancestor.parent_id) if ancestor.parent_id else None
+    if kind == UnitKind.county:
+        other = session.exec(select(Unit.id).where(Unit.kind == UnitKind.county, Unit.id != (unit_id or 0))).first()
+        if other is not None:
+            raise DomainError("error.unit_one_county", field="kind")
+    if code and session.exec(select(Unit.id).where(Unit.code == code, Unit.id != (unit_id or 0))).first():
+        raise DomainError("error.unit_code_taken", field="code", code=code)
+    same = select(Unit.id).where(Unit.name == name, Unit.id != (unit_id or 0),
+                                 Unit.parent_id.is_(None) if parent_id is None else Unit.parent_id == parent_id)
+    if session.exec(same).first() is not None:
+        raise DomainError("error.unit_name_taken", field="name", name=name)
+    values = dict(name=name, kind=kind, parent_id=parent_id, code=code,
+                  phone=normalize_phone(phone), contact_name=_clean(contact_name, field="contact_name", limit=40),
+                  active=active)
+    if sort_order is not None:
+        values["sort_order"] = sort_order
+    if unit is None:
+        if sort_order is None:
+            values["sort_order"] = (session.exec(select(func.max(Unit.sort_order))
+                                                 .where(Unit.kind == kind)).one() or 0) + 1
+        unit = Unit(**values)
+        session.add(unit)
+        session.flush()
+        return unit, True
+    changed = _changed(unit, values)
+    session.flush()
+    return unit, changed
+
+
+def save_category(session: Session, *, actor: CurrentUser, code: str, name_zh: str, name_en: str,
+                  default_tier: Tier | str = Tier.unit, default_unit_id: int | None = None,
+                  category_id: int | None = None, sort_order: int | None = None,
+                  active: bool = True) -> tuple[Category, bool]:
+    _require(actor)
+    code = _clean(code, field="code", limit=30, required=True)
+    if not re.fullmatch(r"[A-Za-z0-9_]+", code):
+        raise DomainError("error.category_code", field="code")
+    values = dict(code=code, name_zh=_clean(name_zh, field="name_zh", limit=30, required=True),
+                  name_en=_clean(name_en, field="name_en", limit=60, required=True),
+                  default_tier=Tier(default_tier), default_unit_id=default_unit_id, active=active)
+    if session.exec(select(Category.id).where(Category.code == code, Category.id != (category_id or 0))).first():
+        raise DomainError("error.category_code_taken", field="code", code=code)
+    if session.exec(select(Category.id).where(Category.name_zh == values["name_zh"],
+                                              Category.id != (category_id or 0))).first():
+        raise DomainError("error.unit_name_taken", field="name_zh", name=values["name_zh"])
+    if sort_order is not None:
+        values["sort_order"] = sort_order
+    row = session.get(Category, category_id) if category_id is not None else None
+    if row is None:
+        values.setdefault("sort_order", (session.exec(select(func.max(Category.sort_order))).one() or 0) + 1)
+        row = Category(**values)
+        session.add(row)
+        session.flush()
+        return row, True
+    changed = _changed(row, values)
+    session.flush()
+    return row, changed
+
+
+def portfolio(session: Session, leader_id: int) -> tuple[list[int], list[int]]:
+    """(category ids, township ids) of a leader's portfolio (分管 / 包联)."""
+    rows = session.exec(select(LeaderPortfolio).where(LeaderPortfolio.leader_id == leader_id)).all()
+    return ([r.category_id for r in rows if r.category_id is not None],
+            [r.township_id for r in rows if r.township_id is not None])
+
+
+def save_leader(session: Session, *, actor: CurrentUser, name: str, title: str, leader_id: int | None = None,
+                duties: str = "", unit_id: int | None = None, phone: str | None = None, email: str | None = None,
+                rotation_order: int | None = None, active: bool = True, user_id: int | None = None,
+                categories: list[int] | None = None, townships: list[int] | None = None) -> tuple[Leader, bool]:
+    """A leader (or working-group member) with the portfolio that routes cases to them (包案)."""
+    _require(actor)
+    email = _clean(email, field="email", limit=120)
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise DomainError("error.email_format", field="email")
+    values = dict(name=_clean(name, field="name", limit=40, required=True),
+                  title=_clean(title, field="title", limit=80, required=True) or "",
+                  duties=_clean(duties, field="duties", limit=200) or "", unit_id=unit_id,
+                  phone=normalize_phone(phone), email=email, active=active)
+    if user_id is not None:
+        values["user_id"] = user_id
+    if rotation_order is not None:
+        values["rotation_order"] = rotation_order
+    row = session.get(Leader, leader_id) if leader_id is not None else None
+    if row is None:
+        values.setdefault("rotation_order", (session.exec(select(func.max(Leader.rotation_order))).one() or 0) + 1)
+        row = Leader(**values)
+        session.add(row)
+        session.flush()
+        changed = True
+    else:
+        changed = _changed(row, values)
+    if categories is not None or townships is not None:
+        changed = _set_portfolio(session, row.id, categories or [], townships or []) or changed
+    session.flush()
+    return row, changed
+
+
+def _set_portfolio(session: Session, leader_id: int, categories: list[int], townships: list[int]) -> bool:
+    wanted = {("c", c) for c in categories} | {("t", t) for t in townships}
+    rows = session.exec(select(LeaderPortfolio).where(LeaderPortfolio.leader_id == leader_id)).all()
+    have = {(("c", r.category_id) if r.category_id is not None else ("t", r.township_id)): r for r in rows}
+    for key in have.keys() - wanted:
+        session.delete(have[key])
+    for kind, ref in wanted - have.keys():
+        session.add(LeaderPortfolio(leader_id=leader_id, category_id=ref if kind == "c" else None,
+                                    township_id=ref if kind == "t" else None))
+    return wanted != have.keys()
+
+
+def portfolio_owner(session: Session, *, category_id: int | None, township_id: int | None) -> int | None:
+    """The leader a case is owned by (包案) when nobody chose one: the leader in charge of both its
+    category and its township, else of its category (分管), else linked to its township (包联);
+    among equals the first in rotation order. Why: S4 groups the ten-day digest by leaders'
+    portfolios and each leader answers for their fields and places."""
+    if category_id is None and township_id is None:
+        return None
+    rows = session.exec(select(LeaderPortfolio.leader_id, LeaderPortfolio.category_id, LeaderPortfolio.township_id)
+                        .join(Leader, Leader.id == LeaderPortfolio.leader_id)
+                        .where(Leader.active == True)  # noqa: E712
+                        .order_by(Leader.rotation_order, Leader.id)).all()
+    by_category = [lid for lid, c, _t in rows if c is not None and c == category_id]
+    by_township = [lid for lid, _c, t in rows if t is not None and t == township_id]
+    both = [lid for lid in by_category if lid in by_township]
+    return next(iter(both or by_category or by_township), None)
+
+
+def save_liaison(session: Session, *, actor: CurrentUser, name: str, station_id: int, liaison_id: int | None = None,
+                 phone: str | None = None, source: LiaisonSource | str = LiaisonSource.other,
+                 appointment_no: str | None = None, appointed_on: date | None = None, active: bool = True,
+                 user_id: int | None = None) -> tuple[Liaison, bool]:
+    """民情联络员 with their appointment letter (聘书: number and date, issued by the township) and
+    background (S0: 老党员、老干部、两代表一委员、复退军人、创业致富带头人)."""
+    _require(actor)
+    station = session.get(Unit, station_id) if station_id is not None else None
+    if station is None or station.kind not in (UnitKind.village, UnitKind.community):
+        raise DomainError("error.station_required", field="station_id")
+    values = dict(name=_clean(name, field="name", limit=40, required=True), station_id=station_id,
+                  phone=normalize_phone(phone), source=LiaisonSource(source),
+                  appointment_no=_clean(appointment_no, field="appointment_no", limit=30),
+                  appointed_on=appointed_on, active=active)
+    if user_id is not None:
+        values["user_id"] = user_id
+    row = session.get(Liaison, liaison_id) if liaison_id is not None else None
+    if row is None:
+        row = Liaison(**values)
+        session.add(row)
+        session.flush()
+        return row, True
+    changed = _changed(row, values)
+    session.flush()
+    return row, changed
+
+
+# ---- working-group members and their liaisons (S2 §一: 2–5 each, a call a month, a contact card) ----
+
+def set_links(session: Session, *, actor: CurrentUser, leader_id: int, liaison_ids: list[int]) -> bool:
+    """The liaisons a working-group member is linked to. Outside 2–5 is allowed but flagged
+    (`link_flags`): a member newly appointed may not have all of theirs yet."""
+    _require(actor)
+    have = set(session.exec(select(LiaisonLink.liaison_id).where(LiaisonLink.leader_id == leader_id)).all())
+    wanted = set(liaison_ids)
+    for liaison_id in have - wanted:
+        session.delete(session.get(LiaisonLink, (leader_id, liaison_id)))
+    for liaison_id in wanted - have:
+        session.add(LiaisonLink(leader_id=leader_id, liaison_id=liaison_id))
+    session.flush()
+    return have != wanted
+
+
+def links_frame(session: Session, *, month_start: date) -> pd.DataFrame:
+    """One row per link: member, liaison, station, the last contact and whether there was one in the
+    month starting `month_start` (S2 §一.1: at least once a month)."""
+    station = aliased(Unit)
+    last = (select(LiaisonContact.leader_id, LiaisonContact.liaison_id, func.max(LiaisonContact.on).label("last_on"))
+            .group_by(LiaisonContact.leader_id, LiaisonContact.liaison_id).subquery())
+    rows = session.exec(
+        select(LiaisonLink.leader_id, Leader.name.label("member"), Leader.title, LiaisonLink.liaison_id,
+               Liaison.name.label("liaison"), Liaison.phone, station.name.label("station"), last.c.last_on)
+        .join(Leader, Leader.id == LiaisonLink.leader_id).join(Liaison, Liaison.id == LiaisonLink.liaison_id)
+        .join(station, station.id == Liaison.station_id)
+        .outerjoin(last, (last.c.leader_id == LiaisonLink.leader_id) & (last.c.liaison_id == LiaisonLink.liaison_id))
+        .order_by(Leader.rotation_order, Leader.id, Liaison.id)).mappings().all()
+    frame = pd.DataFrame(rows, columns=["leader_id", "member", "title", "liaison_id", "liaison", "phone", "station",
+                                        "last_on"])
+    frame["contacted_this_month"] = frame["last_on"].map(lambda d: d is not None and d >= month_start)
+    return frame
+
+
+def link_flags(session: Session) -> list[tuple[str, int]]:
+    """Working-group members linked to fewer than 2 or more than 5 liaisons: (name, count)."""
+    low, high = LINKS_PER_MEMBER
+    counts = session.exec(select(Leader.name, func.count(LiaisonLink.liaison_id))
+                          .join(LiaisonLink, LiaisonLink.leader_id == Leader.id)
+                          .group_by(Leader.id, Leader.name).order_by(Leader.rotation_order)).all()
+    return [(name, n) for name, n in counts if not low <= n <= high]
+
+
+def log_contact(session: Session, *, actor: CurrentUser, leader_id: int, liaison_id: int, on: date,
+                method: ContactMethod | str, note: str, now: datetime) -> LiaisonContact:
+    """A call or visit between a member and one of their liaisons. A member logs their own; the
+    center and the admin log for anyone."""
+    _require(actor, CONTACT_KEEPERS)
+    if session.get(LiaisonLink, (leader_id, liaison_id)) is None:
+        raise DomainError("error.contact_not_linked", field="liaison_id")
+    if not actor.has(Role.admin, Role.clerk):
+        own = session.exec(select(Leader.id).where(Leader.user_id == actor.id)).first()
+        if own != leader_id:
+            raise DomainError("error.permission")
+    if on > now.date():
+        raise DomainError("error.future_date", field="on")
+    row = LiaisonContact(leader_id=leader_id, liaison_id=liaison_id, on=on, method=ContactMethod(method),
+                         note=_clean(note, field="note", limit=2000) or "", recorded_at=now, recorded_by_id=actor.id)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def contact_to_case(session: Session, *, actor: CurrentUser, contact_id: int, now: datetime,
+                    content: str | None = None) -> Case:
+    """What a liaison told their member becomes a case in one click: registered by the center as a
+    direct report from that liaison, at the liaison's station (S2 §一.3–5)."""
+    contact = session.get(LiaisonContact, contact_id)
+    if contact is None:
+        raise DomainError("error.case_not_found")
+    if contact.case_id is not None:
+        raise DomainError("error.contact_has_case", code=session.get(Case, contact.case_id).tracking_code)
+    liaison = session.get(Liaison, contact.liaison_id)
+    station = session.get(Unit, liaison.station_id)
+    case = services.register(session, actor=actor, now=now, channel=Channel.direct_report,
+                             content=(content or contact.note), reporter_name=liaison.name,
+                             reporter_phone=liaison.phone, village_id=station.id, township_id=station.parent_id,
+                             liaison_id=liaison.id)
+    contact.case_id = case.id
+    session.flush()
+    return case
+
+
+def contacts_frame(session: Session, *, since: date) -> pd.DataFrame:
+    rows = session.exec(
+        select(LiaisonContact.id, LiaisonContact.on, Leader.name.label("member"), Liaison.name.label("liaison"),
+               LiaisonContact.method, LiaisonContact.note, Case.tracking_code)
+        .join(Leader, Leader.id == LiaisonContact.leader_id).join(Liaison, Liaison.id == LiaisonContact.liaison_id)
+        .outerjoin(Case, Case.id == LiaisonContact.case_id)
+        .where(LiaisonContact.on >= since).order_by(LiaisonContact.on.desc(), LiaisonContact.id.desc())).mappings().all()
+    return pd.DataFrame(rows, columns=["id", "on", "member", "liaison", "method", "note", "tracking_code"])
+
+
+def contact_card(session: Session, *, leader_id: int | None = None, village_id: int | None = None,
+                 lang: str = "zh") -> str:
+    """民情联系卡 (S2 §一.2, part 3), print-ready escaped HTML on A4: for a working-group member, their
+    name, title, phone, email and linked liaisons; for a village, its station's contacts, liaisons
+    and the members linked to them, with the 24-hour duty line and the service items."""
+    county = county_name(session)
+    members: list[Leader] = []
+    if leader_id is not None:
+        members = [session.get(Leader, leader_id)]
+        liaisons = session.exec(select(Liaison).join(LiaisonLink, LiaisonLink.liaison_id == Liaison.id)
+                                .where(LiaisonLink.leader_id == leader_id).order_by(Liaison.id)).all()
+        heading = members[0].name
+    else:
+        village = session.get(Unit, village_id)
+        liaisons = session.exec(select(Liaison).where(Liaison.station_id == village_id, Liaison.active == True)  # noqa: E712
+                                .order_by(Liaison.id)).all()
+        members = session.exec(select(Leader).join(LiaisonLink, LiaisonLink.leader_id == Leader.id)
+                               .where(LiaisonLink.liaison_id.in_([l.id for l in liaisons] or [-1]))
+                               .distinct().order_by(Leader.rotation_order)).all()
+        heading = village.name
+    center = session.exec(select(Unit).where(Unit.kind == UnitKind.county)).first()
+    t = lambda key, **v: labels.t(key, lang, **v)  # noqa: E731
+    esc = html.escape
+    member_rows = "".join(f"<tr><td>{esc(m.name)}</td><td>{esc(m.title)}</td><td>{esc(m.phone or '')}</td>"
+                          f"<td>{esc(m.email or '')}</td></tr>" for m in members)
+    liaison_rows = "".join(f"<tr><td>{esc(l.name)}</td><td>{esc(l.phone or '')}</td>"
+                           f"<td>{esc(labels.label(l.source, lang))}</td><td>{esc(l.appointment_no or '')}</td></tr>"
+                           for l in liaisons)
+    return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<title>{esc(t('card.title'))} · {esc(heading)}</title>
+<style>@page {{ size: A4; margin: 18mm; }} body {{ font-family: "Noto Serif CJK SC", "FangSong", serif; }}
+h1 {{ text-align: center; font-family: "Noto Sans CJK SC", "SimHei", sans-serif; }}
+table {{ border-collapse: collapse; width: 100%; margin: 8px 0 16px; }} td, th {{ border: 1px solid #333; padding: 6px; }}
+.foot {{ margin-top: 24px; color: #333; }}</style></head><body>
+<h1>{esc(county)} {esc(t('card.title'))}</h1><h2>{esc(heading)}</h2>
+<h3>{esc(t('card.members'))}</h3><table><tr><th>{esc(t('col.display_name'))}</th><th>{esc(t('col.position'))}</th>
+<th>{esc(t('col.phone'))}</th><th>{esc(t('card.email'))}</th></tr>{member_rows}</table>
+<h3>{esc(t('card.liaisons'))}</h3><table><tr><th>{esc(t('col.display_name'))}</th><th>{esc(t('col.phone'))}</th>
+<th>{esc(t('col.source'))}</th><th>{esc(t('col.appointment'))}</th></tr>{liaison_rows}</table>
+<p>{esc(t('card.duty', phone=(center.phone if center and center.phone else '—')))}</p>
+<p>{esc(t('card.services'))}</p>
+<p class="foot">{esc(t('card.roster'))}</p></body></html>"""
+
+
+def appointment_letter(session: Session, *, liaison_id: int, lang: str = "zh") -> str:
+    """聘书: the township's appointment letter for a liaison (S0: 由乡(镇、社区)颁发聘书), print-ready."""
+    liaison = session.get(Liaison, liaison_id)
+    station = session.get(Unit, liaison.station_id)
+    township = session.get(Unit, station.parent_id) if station.parent_id else None
+    esc = html.escape
+    issued = liaison.appointed_on.strftime("%Y年%m月%d日") if liaison.appointed_on else "　　年　　月　　日"
+    body = labels.t("letter.body", lang, name=liaison.name, station=station.name,
+                    township=township.name if township else "")
+    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(labels.t('letter.title', lang))}</title>
+<style>@page {{ size: A4 landscape; margin: 25mm; }} body {{ font-family: "Noto Serif CJK SC", "FangSong", serif;
+font-size: 20pt; text-align: center; }} h1 {{ font-size: 40pt; letter-spacing: 1em; color: #b00; }}
+.body {{ text-align: left; text-indent: 2em; line-height: 2; margin: 40px 60px; }} .no {{ font-size: 12pt; }}
+.sign {{ text-align: right; margin-right: 60px; }}</style></head><body>
+<p class="no">{esc(labels.t('letter.no', lang))}{esc(liaison.appointment_no or '')}</p>
+<h1>{esc(labels.t('letter.title', lang))}</h1><p class="body">{esc(body)}</p>
+<p class="sign">{esc(township.name if township else county_name(session))}<br>{esc(issued)}</p></body></html>"""

@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
 
+from core import labels
 from core.errors import DomainError
+
+
+@dataclass(frozen=True)
+class CellError:
+    row: int  # as the spreadsheet numbers it: the header is row 1
+    column: str
+    error: DomainError
+    sheet: str = ""
+
+
+def enum_value(enum, text: str):
+    """An enum member by its code or by its label in either language."""
+    for member in enum:
+        if text in (member.value, labels.label(member, "zh"), labels.label(member, "en")):
+            return member
+    raise DomainError("error.import_value", value=text)
 
 
 def cell_text(value: object) -> str:
