@@ -11,11 +11,11 @@ import pandas as pd
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, select
 
-from core import labels, services
+from core import labels, portfolio, services
 from core.auth import CurrentUser
 from core.errors import DomainError
 from core.intake import normalize_phone
-from core.models import (Case, Category, Channel, ContactMethod, Leader, LeaderPortfolio, Liaison, LiaisonContact,
+from core.models import (Case, Category, Channel, ContactMethod, Leader, Liaison, LiaisonContact,
                          LiaisonLink, LiaisonSource, Role, Tier, Unit, UnitKind)
 
 
@@ -56,13 +56,15 @@ def leaders(session: Session) -> list[Leader]:
 
 
 def townships(session: Session) -> list[Unit]:
-    return session.exec(select(Unit).where(Unit.kind.in_([UnitKind.township, UnitKind.community]))
+    return session.exec(select(Unit).where(Unit.kind.in_([UnitKind.township, UnitKind.community]),
+                                           Unit.parent_id == select(Unit.id).where(Unit.kind == UnitKind.county)
+                                           .limit(1).scalar_subquery(), Unit.active == True)  # noqa: E712
                         .order_by(Unit.sort_order)).all()
 
 
 def villages(session: Session, township_id: int) -> list[Unit]:
     return session.exec(select(Unit).where(Unit.parent_id == township_id, Unit.kind.in_(
-        [UnitKind.village, UnitKind.community])).order_by(Unit.sort_order, Unit.id)).all()
+        [UnitKind.village, UnitKind.community]), Unit.active == True).order_by(Unit.sort_order, Unit.id)).all()  # noqa: E712
 
 
 def categories(session: Session) -> list[Category]:
@@ -71,7 +73,8 @@ def categories(session: Session) -> list[Category]:
 
 def handling_units(session: Session) -> list[Unit]:
     """Units a handling-unit account may belong to (everything but groups)."""
-    return session.exec(select(Unit).where(Unit.kind != UnitKind.group).order_by(Unit.kind, Unit.sort_order)).all()
+    return session.exec(select(Unit).where(Unit.kind != UnitKind.group, Unit.active == True)  # noqa: E712
+                        .order_by(Unit.kind, Unit.sort_order)).all()
 
 
 def county_name(session: Session) -> str:
@@ -195,13 +198,6 @@ def save_category(session: Session, *, actor: CurrentUser, code: str, name_zh: s
     return row, changed
 
 
-def portfolio(session: Session, leader_id: int) -> tuple[list[int], list[int]]:
-    """(category ids, township ids) of a leader's portfolio (分管 / 包联)."""
-    rows = session.exec(select(LeaderPortfolio).where(LeaderPortfolio.leader_id == leader_id)).all()
-    return ([r.category_id for r in rows if r.category_id is not None],
-            [r.township_id for r in rows if r.township_id is not None])
-
-
 def save_leader(session: Session, *, actor: CurrentUser, name: str, title: str, leader_id: int | None = None,
                 duties: str = "", unit_id: int | None = None, phone: str | None = None, email: str | None = None,
                 rotation_order: int | None = None, active: bool = True, user_id: int | None = None,
@@ -229,38 +225,9 @@ def save_leader(session: Session, *, actor: CurrentUser, name: str, title: str, 
     else:
         changed = _changed(row, values)
     if categories is not None or townships is not None:
-        changed = _set_portfolio(session, row.id, categories or [], townships or []) or changed
+        changed = portfolio.set_portfolio(session, row.id, categories or [], townships or []) or changed
     session.flush()
     return row, changed
-
-
-def _set_portfolio(session: Session, leader_id: int, categories: list[int], townships: list[int]) -> bool:
-    wanted = {("c", c) for c in categories} | {("t", t) for t in townships}
-    rows = session.exec(select(LeaderPortfolio).where(LeaderPortfolio.leader_id == leader_id)).all()
-    have = {(("c", r.category_id) if r.category_id is not None else ("t", r.township_id)): r for r in rows}
-    for key in have.keys() - wanted:
-        session.delete(have[key])
-    for kind, ref in wanted - have.keys():
-        session.add(LeaderPortfolio(leader_id=leader_id, category_id=ref if kind == "c" else None,
-                                    township_id=ref if kind == "t" else None))
-    return wanted != have.keys()
-
-
-def portfolio_owner(session: Session, *, category_id: int | None, township_id: int | None) -> int | None:
-    """The leader a case is owned by (包案) when nobody chose one: the leader in charge of both its
-    category and its township, else of its category (分管), else linked to its township (包联);
-    among equals the first in rotation order. Why: S4 groups the ten-day digest by leaders'
-    portfolios and each leader answers for their fields and places."""
-    if category_id is None and township_id is None:
-        return None
-    rows = session.exec(select(LeaderPortfolio.leader_id, LeaderPortfolio.category_id, LeaderPortfolio.township_id)
-                        .join(Leader, Leader.id == LeaderPortfolio.leader_id)
-                        .where(Leader.active == True)  # noqa: E712
-                        .order_by(Leader.rotation_order, Leader.id)).all()
-    by_category = [lid for lid, c, _t in rows if c is not None and c == category_id]
-    by_township = [lid for lid, _c, t in rows if t is not None and t == township_id]
-    both = [lid for lid in by_category if lid in by_township]
-    return next(iter(both or by_category or by_township), None)
 
 
 def save_liaison(session: Session, *, actor: CurrentUser, name: str, station_id: int, liaison_id: int | None = None,

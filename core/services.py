@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from core import deadlines, limits, workflow
+from core import deadlines, limits, portfolio, workflow
 from core.auth import CurrentUser
 from core.errors import DomainError
 from core.ledger import is_overdue_clause
@@ -89,14 +89,14 @@ def register(session: Session, *, actor: CurrentUser | None, now: datetime, chan
 
 def _registering_role(actor: CurrentUser | None, channel: Channel) -> str:
     """Liaisons file through their form; the center registers every channel; a leader registers
-    what they hear at a reception."""
+    what they hear at a reception, and what a linked liaison reports to them directly (S2 §一.3)."""
     if actor is None:
         return SYSTEM
     if actor.has(Role.clerk):
         return Role.clerk
     if actor.has(Role.liaison) and channel == Channel.liaison_form:
         return Role.liaison
-    if actor.has(Role.leader) and channel == Channel.reception:
+    if actor.has(Role.leader) and channel in (Channel.reception, Channel.direct_report):
         return Role.leader
     raise DomainError("error.permission")
 
@@ -169,6 +169,8 @@ def draft(session: Session, *, case_id: int, actor: CurrentUser, now: datetime, 
     case.category_id, case.tier, case.priority = category_id, Tier(tier), Priority(priority)
     case.unit_id = unit_id if Tier(tier) != Tier.on_spot else None
     case.handling_opinion = _text(handling_opinion) or case.handling_opinion
+    case.owner_leader_id = case.owner_leader_id or portfolio.owner_for(session, category_id=category_id,
+                                                                        township_id=case.township_id)
     case.drafted_at = case.drafted_at or now
     return step.commit_to(step.next(), {"category_id": category_id, "tier": str(tier), "priority": str(priority),
                                         "unit_id": case.unit_id, "handling_opinion": _text(handling_opinion)})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from core import auth
 from core.auth import CurrentUser
@@ -38,7 +38,8 @@ def build_world(session: Session) -> World:
     names = {Role.clerk: "w_clerk", Role.leader: "w_leader", Role.supervisor: "w_super",
              Role.unit_handler: "w_unit", Role.liaison: "w_liaison", Role.admin: "w_admin"}
     users = {role: auth.load_current_user(session, name) for role, name in names.items()}
-    session.add(Leader(user_id=users[Role.leader].id, name="w_leader", title="县长"))
+    # a 领导 account is tied to a leader record when it is created (core.auth)
+    session.exec(select(Leader).where(Leader.user_id == users[Role.leader].id)).one().title = "县长"
     master = factories.case(session, status=S.received, received_at=NOW - timedelta(days=3), content="主件")
     session.flush()
     return World(units={name: unit.id for name, unit in units.items()}, category_id=category.id, users=users,
