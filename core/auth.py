@@ -301,8 +301,9 @@ def change_own_password(session: Session, *, actor: CurrentUser, current_passwor
 
 
 def station_units(session: Session) -> list[Unit]:
-    return session.exec(select(Unit).where(Unit.kind.in_([UnitKind.village, UnitKind.community]))
-                        .order_by(Unit.sort_order, Unit.id)).all()
+    return session.exec(select(Unit).where(Unit.kind.in_([UnitKind.village, UnitKind.community]),
+                                           Unit.active == True)  # noqa: E712
+                        .order_by(Unit.parent_id, Unit.sort_order, Unit.id)).all()
 
 
 def list_users(session: Session) -> list[dict]:

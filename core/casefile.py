@@ -70,8 +70,8 @@ def open_case(session: Session, *, user: CurrentUser, tracking_code: str) -> Cas
 
 @dataclass(frozen=True)
 class Field:
-    """One input of an action form: `kind` is text, long_text, choice, unit, category, date, case_code
-    or bool; `choices` names the enum for a choice."""
+    """One input of an action form: `kind` is text, long_text, choice, unit, category, leader (a
+    leader of the network, by name), date, case_code or bool; `choices` names the enum for a choice."""
 
     name: str
     kind: str
@@ -84,7 +84,7 @@ ACTION_FORMS: dict[A, tuple[Field, ...]] = {
               Field("unit_id", "unit", optional=True), Field("handling_opinion", "long_text", optional=True)),
     A.order: (Field("instruction", "long_text", optional=True),),
     A.answer_on_spot: (Field("answer", "long_text"), Field("responsible_signoff", "text"),
-                       Field("follow_up_note", "long_text"), Field("leader_signoff", "text", optional=True)),
+                       Field("follow_up_note", "long_text"), Field("leader_signoff", "leader", optional=True)),
     A.accept: (),
     A.decline: (Field("reason", "long_text"),),
     A.transfer: (Field("unit_id", "unit"), Field("reason", "long_text")),
@@ -96,7 +96,7 @@ ACTION_FORMS: dict[A, tuple[Field, ...]] = {
     A.feedback: (Field("channel", "choice", FeedbackChannel), Field("text", "long_text")),
     A.rate: (Field("rating", "choice", Rating), Field("note", "long_text", optional=True)),
     A.follow_up: (Field("note", "long_text"),),
-    A.close: (Field("leader_signoff", "text", optional=True),),
+    A.close: (Field("leader_signoff", "leader", optional=True),),
     A.explain_and_close: (Field("explanation", "long_text"),),
     A.request_extension: (Field("requested_due_at", "date"), Field("reason", "long_text")),
     A.approve_extension: (Field("approve", "bool"), Field("note", "long_text", optional=True)),

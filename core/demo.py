@@ -21,7 +21,7 @@ from core.suggest import seed_keyword_rules
 from core.templates import seed_defaults as seed_text_templates
 from core.db import session_scope
 from core.models import (Case, CaseAction as A, CaseEvent, CaseStatus as S, Category, Channel, Extension,
-                         ExtensionStatus, HandlingReport, Household, HouseholdCategory, HouseholdTag, Leader, Liaison,
+                         ExtensionStatus, HandlingReport, Household, HouseholdCategory, HouseholdTag, Leader, LeaderPortfolio, Liaison,
                          LiaisonSource, Priority, Rating, ReceptionDay, ReceptionKind, ReceptionRule, ReceptionRuleLeader,
                          Recurrence, ReturnReason, Role, Tier, Truthfulness, Unit, UnitKind, User, Visit)
 from core.services import tracking_code
@@ -97,6 +97,10 @@ LEADER_TITLES = [
     ("县政协主席", "主持县政协工作"), ("县检察院检察长", "主持县检察院工作"), ("县法院院长", "主持县法院工作"),
     ("县司法局局长", "主持县司法局工作"), ("县信访局局长", "主持县信访局工作"), ("县民政局局长", "主持县民政局工作"),
 ]
+# 分管: the categories each leader of LEADER_TITLES is in charge of (by index); the county's leaders
+# are also linked to townships in turn (包联), from the 县委副书记 on
+PORTFOLIO_CATEGORIES = {3: ("subsistence", "labour"), 4: ("medical", "schooling"), 5: ("housing", "roads", "sanitation"),
+                        6: ("water", "land", "homestead"), 7: ("public_order",), 8: ("conduct",)}
 CHANNEL_WEIGHTS = [(Channel.liaison_form, 38), (Channel.hotline, 22), (Channel.mailbox, 6), (Channel.survey, 4),
                    (Channel.forum, 5), (Channel.visit, 10), (Channel.reception, 10), (Channel.direct_report, 5)]
 
@@ -203,6 +207,12 @@ def build_county(session: Session, rng: random.Random, today: date) -> County:
         session.flush()
         leader_ids.append(leader.id)
         leader_names[leader.id] = leader.name
+    category_by_code = {code: cid for cid, code, *_rest in categories}
+    for index, codes in PORTFOLIO_CATEGORIES.items():
+        session.add_all(LeaderPortfolio(leader_id=leader_ids[index], category_id=category_by_code[code])
+                        for code in codes if code in category_by_code)
+    for position, town_id in enumerate(township_ids):
+        session.add(LeaderPortfolio(leader_id=leader_ids[2 + position % 6], township_id=town_id))
 
     liaisons_by_village: dict[int, list[int]] = {}
     liaison_ids: list[int] = []
@@ -265,8 +275,8 @@ def _demo_accounts(session: Session, county: County, liaison_ids: list[int], now
             leader.user_id = user.id
             county.leader_user[leader.id] = (user.id, user.display_name)
         if liaison is not None:
-            # create_user made a fresh liaison record for the account; use the demo one instead.
-            for extra in session.exec(select(Liaison).where(Liaison.user_id == user.id)).all():
+            # the account must hold the demo's liaison record, not another one create_user found or made
+            for extra in session.exec(select(Liaison).where(Liaison.user_id == user.id, Liaison.id != liaison.id)).all():
                 session.delete(extra)
             session.flush()
             liaison.user_id = user.id

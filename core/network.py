@@ -22,10 +22,16 @@ from core.models import (Case, Category, Channel, ContactMethod, Leader, Liaison
 def units_frame(session: Session) -> pd.DataFrame:
     parent = aliased(Unit)
     rows = session.exec(
-        select(Unit.id, Unit.name, Unit.kind, Unit.code, parent.name.label("parent"), Unit.active)
+        select(Unit.id, Unit.name, Unit.kind, Unit.code, parent.name.label("parent"), Unit.phone, Unit.contact_name,
+               Unit.active)
         .outerjoin(parent, parent.id == Unit.parent_id).order_by(Unit.kind, Unit.sort_order, Unit.id)
     ).mappings().all()
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["id", "name", "kind", "code", "parent", "phone", "contact_name", "active"])
+
+
+def all_units(session: Session) -> list[Unit]:
+    """Every unit, active or not, for the admin's pickers."""
+    return session.exec(select(Unit).order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
 
 
 def unit_counts(session: Session) -> dict[str, int]:
@@ -36,19 +42,21 @@ def unit_counts(session: Session) -> dict[str, int]:
 def leaders_frame(session: Session) -> pd.DataFrame:
     rows = session.exec(select(Leader.name, Leader.title, Leader.duties, Leader.rotation_order)
                         .order_by(Leader.rotation_order)).mappings().all()
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["name", "title", "duties", "rotation_order"])
 
 
 def liaisons_frame(session: Session) -> pd.DataFrame:
     station, township = aliased(Unit), aliased(Unit)
     rows = session.exec(
-        select(Liaison.name, Liaison.phone, station.name.label("station"), township.name.label("township"),
-               Liaison.source, Liaison.appointment_no, Liaison.appointed_on)
+        select(Liaison.id, Liaison.name, Liaison.phone, Liaison.station_id, station.name.label("station"),
+               township.name.label("township"), Liaison.source, Liaison.appointment_no, Liaison.appointed_on,
+               Liaison.active)
         .join(station, station.id == Liaison.station_id)
         .outerjoin(township, township.id == station.parent_id)
         .order_by(township.sort_order, station.sort_order, Liaison.id)
     ).mappings().all()
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["id", "name", "phone", "station_id", "station", "township", "source",
+                                       "appointment_no", "appointed_on", "active"])
 
 
 def leaders(session: Session) -> list[Leader]:
@@ -67,8 +75,9 @@ def villages(session: Session, township_id: int) -> list[Unit]:
         [UnitKind.village, UnitKind.community]), Unit.active == True).order_by(Unit.sort_order, Unit.id)).all()  # noqa: E712
 
 
-def categories(session: Session) -> list[Category]:
-    return session.exec(select(Category).where(Category.active == True).order_by(Category.sort_order)).all()  # noqa: E712
+def categories(session: Session, *, include_inactive: bool = False) -> list[Category]:
+    query = select(Category).order_by(Category.sort_order, Category.id)
+    return session.exec(query if include_inactive else query.where(Category.active == True)).all()  # noqa: E712
 
 
 def handling_units(session: Session) -> list[Unit]:

@@ -11,9 +11,9 @@ import pandas as pd
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
-from core import charts, kpi, labels
+from core import charts, kpi, labels, portfolio
 from core.ledger import is_overdue_clause
 from core.models import Case, CaseStatus, Channel, Leader, Unit
 
@@ -102,31 +102,46 @@ def ten_day_digest(session: Session, *, start: date, end: date, now: datetime, c
     where = kpi.cohort(filters)
     t = lambda key, **v: labels.t(key, lang, **v)  # noqa: E731
     figures = kpi.compute(session, filters, now=now)
-    per_leader = session.exec(
-        select(Leader.id, Leader.name, Leader.title, Leader.duties, func.count(Case.id),
-               func.sum(sa.case((kpi.CONDITIONS["closed"], 1), else_=0)),
-               func.sum(sa.case((is_overdue_clause(now), 1), else_=0)))
-        .join(Case, Case.owner_leader_id == Leader.id).where(where)
-        .group_by(Leader.id, Leader.name, Leader.title, Leader.duties).order_by(Leader.rotation_order, Leader.id)).all()
+    # a case counts under its owner (包案), or, with none yet, under the leader whose portfolio it falls in
+    rows = session.exec(select(Case.owner_leader_id, Case.category_id, Case.township_id,
+                               sa.case((kpi.CONDITIONS["closed"], 1), else_=0),
+                               sa.case((is_overdue_clause(now), 1), else_=0)).where(where)).all()
+    owners: dict[tuple, int | None] = {}
+    tally: dict[int | None, list[int]] = {}
+    for owner, category_id, township_id, closed, overdue in rows:
+        if owner is None:
+            pair = (category_id, township_id)
+            if pair not in owners:
+                owners[pair] = portfolio.owner_for(session, category_id=category_id, township_id=township_id)
+            owner = owners[pair]
+        counts = tally.setdefault(owner, [0, 0, 0])
+        counts[0], counts[1], counts[2] = counts[0] + 1, counts[1] + closed, counts[2] + overdue
+    leaders = session.exec(select(Leader).where(Leader.id.in_([k for k in tally if k is not None] or [-1]))
+                           .order_by(Leader.rotation_order, Leader.id)).all()
     parts = [f"<h1>{html.escape(t('report.digest.title', county=county))}</h1>",
              f"<p>{html.escape(t('report.period', start=start.isoformat(), end=end.isoformat()))}</p>",
              f"<p>{html.escape(t('report.digest.summary', received=figures.counts['received'], closed=figures.counts['closed'], overdue=figures.overdue, rate=_pct(figures.rates['closure_rate'])))}</p>"]
-    for leader_id, name, title, duties, received, closed, overdue in per_leader:
-        parts.append(f"<h2>{html.escape(name)}（{html.escape(title)}）</h2>")
-        if duties:
-            parts.append(f"<p class='duties'>{html.escape(t('report.digest.portfolio'))}：{html.escape(duties)}</p>")
-        parts.append(f"<p>{html.escape(t('report.digest.line', received=received, closed=closed or 0, open=received - (closed or 0), overdue=overdue or 0))}</p>")
+    for leader in leaders:
+        received, closed, overdue = tally[leader.id]
+        parts.append(f"<h2>{html.escape(leader.name)}（{html.escape(leader.title)}）</h2>")
+        if leader.duties:
+            parts.append(f"<p class='duties'>{html.escape(t('report.digest.portfolio'))}：{html.escape(leader.duties)}</p>")
+        parts.append(f"<p>{html.escape(t('report.digest.line', received=received, closed=closed, open=received - closed, overdue=overdue))}</p>")
+        mine = [pair for pair, owner in owners.items() if owner == leader.id]
+        in_portfolio = sa.or_(Case.owner_leader_id == leader.id, *(
+            sa.and_(Case.owner_leader_id.is_(None),
+                    Case.category_id.is_(None) if c is None else Case.category_id == c,
+                    Case.township_id.is_(None) if tw is None else Case.township_id == tw) for c, tw in mine))
         key_cases = session.exec(
             select(Case.tracking_code, Case.title, Case.status, Unit.name)
             .join(Unit, Unit.id == Case.unit_id, isouter=True)
-            .where(where, Case.owner_leader_id == leader_id,
-                   sa.or_(Case.is_major, Case.is_urgent, is_overdue_clause(now)))
+            .where(where, in_portfolio, sa.or_(Case.is_major, Case.is_urgent, is_overdue_clause(now)))
             .order_by(Case.received_at).limit(10)).all()
         if key_cases:
             items = "".join(f"<li>{html.escape(code)} {html.escape(title_)} — {html.escape(unit or '')} "
                             f"（{html.escape(labels.label(status, lang, CaseStatus))}）</li>" for code, title_, status, unit in key_cases)
             parts.append(f"<ul>{items}</ul>")
-    unowned = session.exec(select(func.count()).select_from(Case).where(where, Case.owner_leader_id.is_(None))).one()
+    unowned = tally.get(None, [0])[0]
     parts.append(f"<p>{html.escape(t('report.digest.unowned', n=unowned))}</p>")
     return (f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>{html.escape(t('report.digest.title', county=county))}</title>"
             "<style>body{font-family:'Noto Sans CJK SC',sans-serif;margin:2.5em;line-height:1.6}h1{text-align:center}"

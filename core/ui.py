@@ -382,7 +382,7 @@ def act_on_rows(action, picked, *, user: CurrentUser, key: str, params_for=None,
 
 
 def action_field(field, *, key: str, categories: dict[int, str], units: dict[int, str], default=None,
-                 min_date=None):
+                 min_date=None, leaders: list[str] | None = None):
     """One input of an action form (core.casefile.ACTION_FORMS), labelled in the user's language;
     required fields are starred. `default` preselects a choice, category or unit."""
     label = tr(f"field.{field.name}") + ("" if field.optional else " *")
@@ -398,6 +398,10 @@ def action_field(field, *, key: str, categories: dict[int, str], units: dict[int
             options, show = list(names), names.get
         return st.selectbox(label, options, index=options.index(default) if default in options else None,
                             format_func=show, placeholder=tr("case.choose"), key=key)
+    if field.kind == "leader":  # a sign-off names a leader of the network (三不结案)
+        options = leaders or []
+        return st.selectbox(label, options, index=options.index(default) if default in options else None,
+                            placeholder=tr("case.choose_leader"), key=key)
     if field.kind == "date":
         return st.date_input(label, value=None, min_value=min_date, key=key)
     if field.kind == "bool":

@@ -90,8 +90,9 @@ TABLE: dict[S, dict[A, Rule]] = {
     },
 }
 
-# Actions a person takes on an existing case (register creates one; import_ledger is bulk).
-CASE_ACTIONS: tuple[A, ...] = tuple(a for a in A if a not in (A.register, A.import_ledger))
+# Actions a person takes on an existing case (register creates one; import_ledger is bulk; the
+# system writes reschedule when a year's holidays are entered).
+CASE_ACTIONS: tuple[A, ...] = tuple(a for a in A if a not in (A.register, A.import_ledger, A.reschedule))
 TERMINAL: frozenset[S] = frozenset({S.closed, S.explained, S.merged})
 # When a user holds several roles, the event records the first of these that the rule allows.
 ROLE_PRECEDENCE = (Role.unit_handler, Role.liaison, Role.supervisor, Role.leader, Role.clerk, Role.admin)

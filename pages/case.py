@@ -125,6 +125,8 @@ if not allowed:
     st.caption(ui.tr("case.no_actions"))
 category_names = {c.id: (c.name_en if ui.lang() == "en" else c.name_zh) for c in categories}
 unit_names = {u.id: u.name for u in units}
+with ui.session() as s:
+    leader_names = [lead.name for lead in network.leaders(s) if lead.active]
 
 
 # drafting (拟办) starts from the suggestions of intake, and shows possible duplicates to merge
@@ -145,6 +147,8 @@ if CaseAction.draft in allowed:
 def default_for(action: CaseAction, field: casefile.Field):
     """A draft starts from what the case already has, else from the suggestions; its unit from
     the category's default."""
+    if field.kind == "leader":  # the leader who owns the case signs, unless another is picked
+        return cf.names["owner"] or None
     if action != CaseAction.draft:
         return None
     if field.kind == "category" and case.category_id is None and suggested_categories:
@@ -182,7 +186,7 @@ for action in allowed:
         with st.form(f"case_form_{action}"):
             values = {field.name: ui.action_field(field, key=f"case_{action}_{field.name}", categories=category_names,
                                                   units=unit_names, default=default_for(action, field),
-                                                  min_date=now.date())
+                                                  min_date=now.date(), leaders=leader_names)
                       for field in casefile.ACTION_FORMS[action]}
             if st.form_submit_button(ui.lbl(action, CaseAction), type="primary"):
                 try:

@@ -1,7 +1,7 @@
 """工作台: what waits for the user today (their work queues), and the newest cases they may see."""
 import streamlit as st
 
-from core import board, kpi, ledger, reception, ui
+from core import auth, board, checklist, kpi, ledger, reception, ui
 from core.clock import local_now
 from core.models import Role
 
@@ -10,6 +10,14 @@ now = local_now()
 st.subheader(ui.tr("home.hello", name=user.display_name))
 st.caption(ui.tr("home.roles", roles="、".join(ui.lbl(r) for r in sorted(user.roles))))
 ui.schedule_banner(user)
+if user.has(Role.admin):
+    with ui.session() as s:
+        setup = checklist.steps(s, today=now.date())
+    left = sum(not step.done for step in setup)
+    with st.expander(ui.tr("checklist.title", left=left) if left else ui.tr("checklist.done"), expanded=bool(left)):
+        for step in setup:
+            icon = ":material/check_circle:" if step.done else ":material/radio_button_unchecked:"
+            st.page_link(auth.PAGES_BY_KEY[step.page].path, label=ui.tr(f"checklist.{step.key}"), icon=icon)
 
 with ui.session() as s:
     queues = board.counts(s, user=user, now=now)

@@ -13,7 +13,9 @@ with ui.session() as s:
     units = network.handling_units(s)
     stations = auth.station_units(s)
 unit_names = {u.id: u.name for u in units}
-station_names = {u.id: u.name for u in stations}
+unit_by_id = {u.id: u for u in units}
+station_names = {u.id: f"{unit_by_id[u.parent_id].name} · {u.name}" if u.parent_id in unit_by_id else u.name
+                 for u in stations}
 role_options = [r.value for r in Role]
 
 st.dataframe(
@@ -42,12 +44,13 @@ with tab_new:
                                key="users_new_roles")
         unit_id = unit_select("users.unit", unit_names, "users_new_unit")
         station_id = unit_select("users.station", station_names, "users_new_station")
+        title = st.text_input(ui.tr("users.leader_title"), max_chars=80, key="users_new_title")
         if st.form_submit_button(ui.tr("users.save"), type="primary"):
             try:
                 with ui.session() as s:
                     auth.create_user(s, actor=actor, username=username, display_name=display_name,
                                      password=password, roles={Role(r) for r in roles}, now=local_now(),
-                                     unit_id=unit_id, station_id=station_id)
+                                     unit_id=unit_id, station_id=station_id, leader_title=title)
                     s.commit()
                 st.success(ui.tr("users.created", username=username))
             except DomainError as exc:

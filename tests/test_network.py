@@ -255,3 +255,14 @@ def test_cli_network_import_export_round_trip(empty_url, tmp_path, capsys, monke
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"PK\x03\x04 truncated")
     assert cli.main(["network", "import", str(bad)]) == 2
+
+
+def test_the_first_run_checklist_ticks_itself_from_the_database(admin_session):
+    from core import checklist
+    s, admin = admin_session
+    assert [step.done for step in checklist.steps(s, today=date(2026, 11, 22))] == [False] * 8
+    _import(s, admin, SAMPLE.read_bytes())
+    done = {step.key: step.done for step in checklist.steps(s, today=date(2026, 11, 22))}
+    assert done == {"network": True, "units": True, "categories": True, "leaders": True, "users": True,
+                    "limits": False, "reception": False, "holidays": False}
+    assert {step.key: step.done for step in checklist.steps(s, today=date(2026, 10, 22))}["holidays"]  # not yet due
