@@ -332,6 +332,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "network.import": ("检查并导入", "Check and import"),
     "network.import_refused": ("有 {n} 处错误，什么也没有导入：", "{n} errors; nothing was imported:"),
     "network.sheet": ("工作表", "Sheet"),
+    "network.sheet_summary": ("{sheet} 新增 {created}、更新 {updated}", "{sheet}: {created} new, {updated} updated"),
     "network.checked": ("检查通过（未写入）：{summary}", "All good (nothing written): {summary}"),
     "network.imported": ("已导入：{summary}", "Imported: {summary}"),
     "network.nothing_changed": ("没有变化", "nothing changed"),

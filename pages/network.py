@@ -295,7 +295,8 @@ with tabs[5]:
                                             ui.tr("import.column"): c.column,
                                             ui.tr("import.problem"): c.error.message(ui.lang())} for c in result.errors]))
                 else:
-                    summary = "；".join(f"{sheet} +{result.created.get(sheet, 0)} ~{result.updated.get(sheet, 0)}"
+                    summary = "；".join(ui.tr("network.sheet_summary", sheet=sheet, created=result.created.get(sheet, 0),
+                                             updated=result.updated.get(sheet, 0))
                                        for sheet in network_io.SHEETS if sheet in result.created or sheet in result.updated)
                     st.success(ui.tr("network.checked" if check else "network.imported",
                                      summary=summary or ui.tr("network.nothing_changed")))
