@@ -128,6 +128,23 @@ def _changed(row, values: dict) -> bool:
     return differs
 
 
+def _save(session: Session, model, row_id: int | None, values: dict, *, order: str | None = None,
+          order_where=()) -> tuple:
+    """Create the row (next in `order` when none was given) or apply `values` to it: (row, changed)."""
+    row = session.get(model, row_id) if row_id is not None else None
+    if row is None:
+        if order is not None and order not in values:
+            column = getattr(model, order)
+            values[order] = (session.exec(select(func.max(column)).where(*order_where)).one() or 0) + 1
+        row = model(**values)
+        session.add(row)
+        session.flush()
+        return row, True
+    changed = _changed(row, values)
+    session.flush()
+    return row, changed
+
+
 def save_unit(session: Session, *, actor: CurrentUser, name: str, kind: UnitKind | str, parent_id: int | None,
               unit_id: int | None = None, code: str | None = None, phone: str | None = None,
               contact_name: str | None = None, sort_order: int | None = None, active: bool = True) -> tuple[Unit, bool]:
@@ -164,17 +181,8 @@ def save_unit(session: Session, *, actor: CurrentUser, name: str, kind: UnitKind
                   active=active)
     if sort_order is not None:
         values["sort_order"] = sort_order
-    if unit is None:
-        if sort_order is None:
-            values["sort_order"] = (session.exec(select(func.max(Unit.sort_order))
-                                                 .where(Unit.kind == kind)).one() or 0) + 1
-        unit = Unit(**values)
-        session.add(unit)
-        session.flush()
-        return unit, True
-    changed = _changed(unit, values)
-    session.flush()
-    return unit, changed
+    return _save(session, Unit, unit_id if unit is not None else None, values, order="sort_order",
+                 order_where=(Unit.kind == kind,))
 
 
 def save_category(session: Session, *, actor: CurrentUser, code: str, name_zh: str, name_en: str,
@@ -195,16 +203,7 @@ def save_category(session: Session, *, actor: CurrentUser, code: str, name_zh: s
         raise DomainError("error.unit_name_taken", field="name_zh", name=values["name_zh"])
     if sort_order is not None:
         values["sort_order"] = sort_order
-    row = session.get(Category, category_id) if category_id is not None else None
-    if row is None:
-        values.setdefault("sort_order", (session.exec(select(func.max(Category.sort_order))).one() or 0) + 1)
-        row = Category(**values)
-        session.add(row)
-        session.flush()
-        return row, True
-    changed = _changed(row, values)
-    session.flush()
-    return row, changed
+    return _save(session, Category, category_id, values, order="sort_order")
 
 
 def save_leader(session: Session, *, actor: CurrentUser, name: str, title: str, leader_id: int | None = None,
@@ -224,15 +223,7 @@ def save_leader(session: Session, *, actor: CurrentUser, name: str, title: str, 
         values["user_id"] = user_id
     if rotation_order is not None:
         values["rotation_order"] = rotation_order
-    row = session.get(Leader, leader_id) if leader_id is not None else None
-    if row is None:
-        values.setdefault("rotation_order", (session.exec(select(func.max(Leader.rotation_order))).one() or 0) + 1)
-        row = Leader(**values)
-        session.add(row)
-        session.flush()
-        changed = True
-    else:
-        changed = _changed(row, values)
+    row, changed = _save(session, Leader, leader_id, values, order="rotation_order")
     if categories is not None or townships is not None:
         changed = portfolio.set_portfolio(session, row.id, categories or [], townships or []) or changed
     session.flush()
@@ -255,15 +246,7 @@ def save_liaison(session: Session, *, actor: CurrentUser, name: str, station_id:
                   appointed_on=appointed_on, active=active)
     if user_id is not None:
         values["user_id"] = user_id
-    row = session.get(Liaison, liaison_id) if liaison_id is not None else None
-    if row is None:
-        row = Liaison(**values)
-        session.add(row)
-        session.flush()
-        return row, True
-    changed = _changed(row, values)
-    session.flush()
-    return row, changed
+    return _save(session, Liaison, liaison_id, values)
 
 
 # ---- working-group members and their liaisons (S2 §一: 2–5 each, a call a month, a contact card) ----
