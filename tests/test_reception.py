@@ -120,8 +120,7 @@ def county(engine):
         s.flush()
         factories.user(s, "center", {Role.clerk}, NOW)
         factories.user(s, "boss", {Role.admin}, NOW)
-        factories.user(s, "leader_yi", {Role.leader}, NOW)
-        leaders[1].user_id = auth.load_current_user(s, "leader_yi").id
+        factories.user(s, "leader_yi", {Role.leader}, NOW, leader_id=leaders[1].id)
         factories.user(s, "watcher", {Role.supervisor}, NOW)
         clerk = auth.load_current_user(s, "center")
         rule = reception.save_rule(s, actor=clerk, rule_id=None, name="县领导进社区接访", kind=ReceptionKind.community_visit,
