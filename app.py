@@ -83,8 +83,13 @@ with st.sidebar:
 specs = [auth.PAGES_BY_KEY["account"]] if user.must_change_password else auth.pages_for(user.roles)
 sections: dict[str, list] = {}
 for spec in specs:
-    sections.setdefault(ui.tr(f"nav.{spec.section}"), []).append(
-        st.Page(spec.path, title=ui.page_title(spec.key), icon=spec.icon, url_path=spec.key, default=(spec is specs[0])))
+    page = st.Page(spec.path, title=ui.page_title(spec.key), icon=spec.icon, url_path=spec.key,
+                   default=(spec is specs[0]))
+    sections.setdefault(ui.tr(f"nav.{spec.section}"), []).append(page)
+    if spec is specs[0]:
+        home = page
 ordered = {ui.tr(f"nav.{key}"): sections[ui.tr(f"nav.{key}")] for key in auth.SECTIONS if ui.tr(f"nav.{key}") in sections}
 navigation = st.navigation(ordered, expanded=True)
+if st.session_state.pop(ui.GO_HOME, False):  # a first password was just changed: on to the work
+    st.switch_page(home)
 navigation.run()

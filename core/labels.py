@@ -571,7 +571,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "account.new": ("新密码", "New password"),
     "account.repeat": ("再次输入新密码", "Repeat the new password"),
     "account.changed": ("密码已修改。", "Password changed."),
-    "account.must_change": ("管理员重置了您的密码，请先修改密码。", "An administrator reset your password: please change it now."),
+    "account.must_change": ("这是管理员设置的密码（初始或重置），请先修改为只有您知道的密码。", "An administrator set this password (first or reset): please change it to one only you know."),
     "error.username_format": ("用户名须为 3–40 位字母、数字或下划线。", "A username is 3–40 letters, digits or underscores."),
     "error.username_taken": ("用户名 {username} 已存在。", "The username {username} is taken."),
     "error.name_required": ("请填写姓名。", "Please enter a name."),

@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, select
 
-from core import labels, portfolio, services
+from core import labels, portfolio, services, suggest
 from core.auth import CurrentUser
 from core.errors import DomainError
 from core.intake import normalize_phone
@@ -19,14 +19,27 @@ from core.models import (Case, Category, Channel, ContactMethod, Leader, Liaison
                          LiaisonLink, LiaisonSource, Role, Tier, Unit, UnitKind)
 
 
+KIND_ORDER = {kind: i for i, kind in enumerate(UnitKind)}
+
+
 def units_frame(session: Session) -> pd.DataFrame:
+    """Every unit in the order of the tree: the county, each township followed by its villages and
+    their groups, then the departments and enterprises — the way an office reads its network."""
     parent = aliased(Unit)
     rows = session.exec(
-        select(Unit.id, Unit.name, Unit.kind, Unit.code, parent.name.label("parent"), Unit.phone, Unit.contact_name,
-               Unit.active)
-        .outerjoin(parent, parent.id == Unit.parent_id).order_by(Unit.kind, Unit.sort_order, Unit.id)
+        select(Unit.id, Unit.parent_id, Unit.name, Unit.kind, Unit.code, parent.name.label("parent"), Unit.phone,
+               Unit.contact_name, Unit.active, Unit.sort_order)
+        .outerjoin(parent, parent.id == Unit.parent_id)
     ).mappings().all()
-    return pd.DataFrame(rows, columns=["id", "name", "kind", "code", "parent", "phone", "contact_name", "active"])
+    children: dict[int | None, list] = {}
+    for row in sorted(rows, key=lambda r: (KIND_ORDER[UnitKind(r["kind"])], r["sort_order"], r["id"])):
+        children.setdefault(row["parent_id"], []).append(row)
+    ordered, stack = [], list(reversed(children.get(None, [])))
+    while stack:
+        row = stack.pop()
+        ordered.append(row)
+        stack.extend(reversed(children.get(row["id"], [])))
+    return pd.DataFrame(ordered, columns=["id", "name", "kind", "code", "parent", "phone", "contact_name", "active"])
 
 
 def all_units(session: Session) -> list[Unit]:
@@ -35,8 +48,9 @@ def all_units(session: Session) -> list[Unit]:
 
 
 def unit_counts(session: Session) -> dict[str, int]:
+    """Units per kind, in the order of the tree (county first)."""
     rows = session.exec(select(Unit.kind, func.count()).group_by(Unit.kind)).all()
-    return {str(kind): n for kind, n in rows}
+    return {str(kind): n for kind, n in sorted(rows, key=lambda r: KIND_ORDER[UnitKind(r[0])])}
 
 
 def leaders_frame(session: Session) -> pd.DataFrame:
@@ -188,7 +202,9 @@ def save_unit(session: Session, *, actor: CurrentUser, name: str, kind: UnitKind
 def save_category(session: Session, *, actor: CurrentUser, code: str, name_zh: str, name_en: str,
                   default_tier: Tier | str = Tier.unit, default_unit_id: int | None = None,
                   category_id: int | None = None, sort_order: int | None = None,
-                  active: bool = True) -> tuple[Category, bool]:
+                  active: bool = True, now: datetime) -> tuple[Category, bool]:
+    """A category with its English name, default tier and unit; a new one starts with keyword rules
+    (its name and starter words) so that reports are sorted into it at once."""
     _require(actor)
     code = _clean(code, field="code", limit=30, required=True)
     if not re.fullmatch(r"[A-Za-z0-9_]+", code):
@@ -203,7 +219,10 @@ def save_category(session: Session, *, actor: CurrentUser, code: str, name_zh: s
         raise DomainError("error.unit_name_taken", field="name_zh", name=values["name_zh"])
     if sort_order is not None:
         values["sort_order"] = sort_order
-    return _save(session, Category, category_id, values, order="sort_order")
+    category, changed = _save(session, Category, category_id, values, order="sort_order")
+    if category_id is None:
+        suggest.starter_rules(session, category, now=now)
+    return category, changed
 
 
 def save_leader(session: Session, *, actor: CurrentUser, name: str, title: str, leader_id: int | None = None,

@@ -201,7 +201,7 @@ def _category_row(session: Session, actor: CurrentUser, row: dict, now, result) 
     _cat, changed = network.save_category(session, actor=actor, category_id=existing.id if existing else None,
                                           code=row["code"], name_zh=row["name_zh"], name_en=row["name_en"],
                                           default_tier=tier, default_unit_id=unit.id if unit else None,
-                                          active=row.get("inactive", "").lower() not in YES)
+                                          active=row.get("inactive", "").lower() not in YES, now=now)
     return _outcome(changed, existing)
 
 

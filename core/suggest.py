@@ -169,19 +169,21 @@ def save_keyword_rule(session: Session, *, actor: CurrentUser, now: datetime, ke
     return row
 
 
-def seed_keyword_rules(session: Session, *, now: datetime) -> int:
-    """The starter rules, once, for the categories the county has."""
-    if session.exec(select(KeywordRule.id).limit(1)).first() is not None:
+def starter_rules(session: Session, category: Category, *, now: datetime) -> int:
+    """A new category's first keyword rules: its own name and the starter words of its code, so that
+    a county suggests categories from the first report, before it has any past case to learn from.
+    A category that has rules already keeps them."""
+    if session.exec(select(KeywordRule.id).where(KeywordRule.category_id == category.id).limit(1)).first():
         return 0
-    codes = dict(session.exec(select(Category.code, Category.id)).all())
-    added = 0
-    for code, words in DEFAULT_KEYWORDS.items():
-        for word in words:
-            if code in codes:
-                session.add(KeywordRule(keyword=word, category_id=codes[code], weight=1, updated_at=now))
-                added += 1
+    words = dict.fromkeys([category.name_zh, *DEFAULT_KEYWORDS.get(category.code, ())])
+    session.add_all(KeywordRule(keyword=word[:30], category_id=category.id, weight=1, updated_at=now) for word in words)
     session.flush()
-    return added
+    return len(words)
+
+
+def seed_keyword_rules(session: Session, *, now: datetime) -> int:
+    """The starter rules for every category that has none."""
+    return sum(starter_rules(session, category, now=now) for category in session.exec(select(Category)).all())
 
 
 def case_count(session: Session) -> int:

@@ -194,7 +194,25 @@ def require_page(page_key: str) -> CurrentUser:
         st.error(tr("guard.denied"))
         st.stop()
     st.title(page_title(page_key))
+    show_flash()
     return user
+
+
+FLASH = "_flash"
+GO_HOME = "_go_home"  # set by a page that is done with the user: app.py switches to their home page
+
+
+def flash(text: str, *, kind: str = "success", code: str | None = None) -> None:
+    """A message for the next run of the page: a save reruns the page so that everything on it shows
+    the new state, and the message must survive that rerun. `code` is shown once below it."""
+    st.session_state.setdefault(FLASH, []).append((kind, text, code))
+
+
+def show_flash() -> None:
+    for kind, text, code in st.session_state.pop(FLASH, []):
+        getattr(st, kind)(text)
+        if code:
+            st.code(code, language=None)
 
 
 def show_error(exc: DomainError) -> None:

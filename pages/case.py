@@ -1,5 +1,6 @@
 """事项详情: one case — its fields, reports and timeline — and exactly the actions the workflow
 table allows this user now, each a form that calls the service."""
+import re
 from datetime import datetime
 
 import pandas as pd
@@ -145,18 +146,21 @@ if CaseAction.draft in allowed:
 
 
 def default_for(action: CaseAction, field: casefile.Field):
-    """A draft starts from what the case already has, else from the suggestions; its unit from
-    the category's default."""
+    """A draft starts from what the case already has, else from the suggestions; its tier and unit
+    from the category's defaults."""
     if field.kind == "leader":  # the leader who owns the case signs, unless another is picked
         return cf.names["owner"] or None
     if action != CaseAction.draft:
         return None
     if field.kind == "category" and case.category_id is None and suggested_categories:
         return suggested_categories[0].id
+    category_id = case.category_id or (suggested_categories[0].id if suggested_categories else None)
+    category = next((c for c in categories if c.id == category_id), None)
     if field.kind == "unit" and case.unit_id is None:
-        category_id = case.category_id or (suggested_categories[0].id if suggested_categories else None)
-        default = next((c.default_unit_id for c in categories if c.id == category_id), None)
+        default = category.default_unit_id if category else None
         return default or (suggested_units[0].id if suggested_units else None)
+    if field.name == "tier" and case.tier is None and category is not None:
+        return category.default_tier
     return getattr(case, field.name, None)
 
 
@@ -232,6 +236,8 @@ def describe(details: dict) -> str:
             value = "、".join(map(str, value))
         elif value is True:
             value = "✓"
+        elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?", value):
+            value = value[:16].replace("T", " ")  # a deadline or date kept as ISO text
         label = ui.tr(f"field.{key}") if f"field.{key}" in TEXT else key
         parts.append(f"{label}：{value}")
     return "；".join(parts)

@@ -46,7 +46,7 @@ def save(fn, done_key: str, **kwargs) -> None:
         with ui.session() as s:
             fn(s, actor=user, **kwargs)
             s.commit()
-        st.success(ui.tr(done_key))
+        ui.flash(ui.tr(done_key))
         st.rerun()
     except DomainError as exc:
         ui.show_error(exc)
@@ -54,8 +54,8 @@ def save(fn, done_key: str, **kwargs) -> None:
 
 with tabs[0]:
     if not units.empty:
-        st.dataframe(units.assign(kind=units["kind"].map(lambda v: ui.lbl(v, UnitKind)),
-                                  active=units["active"].map(lambda v: "" if v else ui.tr("network.inactive")))
+        st.dataframe(units.fillna("").assign(kind=units["kind"].map(lambda v: ui.lbl(v, UnitKind)),
+                                             active=units["active"].astype(bool))
                      [["name", "kind", "parent", "code", "phone", "contact_name", "active"]]
                      .rename(columns={"name": ui.tr("col.name"), "kind": ui.tr("col.kind"),
                                       "parent": ui.tr("col.parent"), "code": ui.tr("network.code"),
@@ -112,7 +112,7 @@ with tabs[1]:
             active = c3.checkbox(ui.tr("users.active"), value=current.active if current else True, key=f"network_cat_active_{editing}")
             if st.form_submit_button(ui.tr("network.save"), type="primary"):
                 save(network.save_category, "network.saved", category_id=editing, code=code, name_zh=name_zh,
-                     name_en=name_en, default_tier=tier, default_unit_id=default_unit, active=active)
+                     name_en=name_en, default_tier=tier, default_unit_id=default_unit, active=active, now=now)
 
 with tabs[2]:
     townships = {u.id: u.name for u in all_units if u.kind in (UnitKind.township, UnitKind.community)}
@@ -298,8 +298,14 @@ with tabs[5]:
                     summary = "；".join(ui.tr("network.sheet_summary", sheet=sheet, created=result.created.get(sheet, 0),
                                              updated=result.updated.get(sheet, 0))
                                        for sheet in network_io.SHEETS if sheet in result.created or sheet in result.updated)
-                    st.success(ui.tr("network.checked" if check else "network.imported",
-                                     summary=summary or ui.tr("network.nothing_changed")))
-                    if result.passwords and not check:
-                        st.warning(ui.tr("network.passwords"), icon=":material/key:")
-                        st.code("\n".join(f"{name}\t{password}" for name, password in result.passwords), language=None)
+                    message = ui.tr("network.checked" if check else "network.imported",
+                                    summary=summary or ui.tr("network.nothing_changed"))
+                    if check:
+                        st.success(message)
+                    else:  # rerun so that the counts, tables and the checklist show the imported county
+                        ui.flash(message)
+                        if result.passwords:
+                            width = max(len(name) for name, _ in result.passwords) + 2
+                            ui.flash(ui.tr("network.passwords"), kind="warning",
+                                     code="\n".join(f"{name:<{width}}{password}" for name, password in result.passwords))
+                        st.rerun()

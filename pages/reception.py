@@ -34,7 +34,7 @@ def leader_name(leader_id: int | None) -> str:
 
 
 def done(message_key: str = "reception.done", **values) -> None:
-    st.session_state["rec_flash"] = ui.tr(message_key, **values)
+    ui.flash(ui.tr(message_key, **values))
     st.rerun()
 
 
@@ -50,9 +50,6 @@ def attempt(form: str, action, **params):
     ui.clear_field_errors(form)
     return result
 
-
-if "rec_flash" in st.session_state:
-    st.success(st.session_state.pop("rec_flash"))
 
 tabs = st.tabs([ui.tr("reception.tab.schedule"), ui.tr("reception.tab.interview"), ui.tr("reception.tab.rules"),
                 ui.tr("reception.tab.ics")])

@@ -36,15 +36,16 @@ def unit_select(label_key: str, options: dict[int, str], key: str, value: int | 
 tab_new, tab_edit = st.tabs([ui.tr("users.create"), ui.tr("users.edit")])
 with tab_new:
     # st.form keeps every typed value when the core refuses the account.
-    with st.form("users_new_form", clear_on_submit=False):
-        username = st.text_input(ui.tr("users.username"), max_chars=40, key="users_new_username")
-        display_name = st.text_input(ui.tr("users.display_name"), max_chars=40, key="users_new_name")
-        password = st.text_input(ui.tr("users.password"), type="password", key="users_new_password")
+    n = st.session_state.get("users_new_n", 0)
+    with st.form(f"users_new_form_{n}", clear_on_submit=False):
+        username = st.text_input(ui.tr("users.username"), max_chars=40, key=f"users_new_username_{n}")
+        display_name = st.text_input(ui.tr("users.display_name"), max_chars=40, key=f"users_new_name_{n}")
+        password = st.text_input(ui.tr("users.password"), type="password", key=f"users_new_password_{n}")
         roles = st.multiselect(ui.tr("users.roles"), role_options, format_func=lambda v: ui.lbl(v, Role),
-                               key="users_new_roles")
-        unit_id = unit_select("users.unit", unit_names, "users_new_unit")
-        station_id = unit_select("users.station", station_names, "users_new_station")
-        title = st.text_input(ui.tr("users.leader_title"), max_chars=80, key="users_new_title")
+                               key=f"users_new_roles_{n}")
+        unit_id = unit_select("users.unit", unit_names, f"users_new_unit_{n}")
+        station_id = unit_select("users.station", station_names, f"users_new_station_{n}")
+        title = st.text_input(ui.tr("users.leader_title"), max_chars=80, key=f"users_new_title_{n}")
         if st.form_submit_button(ui.tr("users.save"), type="primary"):
             try:
                 with ui.session() as s:
@@ -52,7 +53,9 @@ with tab_new:
                                      password=password, roles={Role(r) for r in roles}, now=local_now(),
                                      unit_id=unit_id, station_id=station_id, leader_title=title)
                     s.commit()
-                st.success(ui.tr("users.created", username=username))
+                st.session_state["users_new_n"] = n + 1  # new widgets: an empty form for the next account
+                ui.flash(ui.tr("users.created", username=username.strip().lower()))
+                st.rerun()  # the table above lists the new account
             except DomainError as exc:
                 ui.show_error(exc)
 
@@ -78,7 +81,8 @@ with tab_edit:
                                          roles={Role(r) for r in roles}, active=active, now=local_now(),
                                          unit_id=unit_id, station_id=station_id)
                         s.commit()
-                    st.success(ui.tr("users.saved", username=current["username"]))
+                    ui.flash(ui.tr("users.saved", username=current["username"]))
+                    st.rerun()
                 except DomainError as exc:
                     ui.show_error(exc)
         with st.form(f"users_reset_form_{picked}", clear_on_submit=True):

@@ -7,10 +7,10 @@ import openpyxl
 import pytest
 from sqlmodel import Session, func, select
 
-from core import auth, network, network_io, portfolio, services, workbook
+from core import auth, network, network_io, portfolio, services, suggest, workbook
 from core.errors import DomainError
-from core.models import (Case, Category, Channel, ContactMethod, Leader, Liaison, LiaisonLink, Role, Tier, Unit,
-                         UnitKind, User)
+from core.models import (Case, Category, Channel, ContactMethod, KeywordRule, Leader, Liaison, LiaisonLink, Role,
+                         Tier, Unit, UnitKind, User)
 
 NOW = datetime(2026, 11, 22, 10, 0)
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_county.xlsx"
@@ -68,8 +68,8 @@ def _county_with_portfolios(s, admin):
              for n in ("甲镇", "乙镇")]
     dept, _ = network.save_unit(s, actor=admin, name="县水务局", kind=UnitKind.department, parent_id=county.id)
     water, _ = network.save_category(s, actor=admin, code="water", name_zh="饮水", name_en="Drinking water",
-                                     default_tier=Tier.unit, default_unit_id=dept.id)
-    roads, _ = network.save_category(s, actor=admin, code="roads", name_zh="道路", name_en="Roads")
+                                     default_tier=Tier.unit, default_unit_id=dept.id, now=NOW)
+    roads, _ = network.save_category(s, actor=admin, code="roads", name_zh="道路", name_en="Roads", now=NOW)
     a, _ = network.save_leader(s, actor=admin, name="甲", title="副县长", categories=[water.id])
     b, _ = network.save_leader(s, actor=admin, name="乙", title="副县长", townships=[towns[0].id])
     c, _ = network.save_leader(s, actor=admin, name="丙", title="副县长", categories=[water.id], townships=[towns[1].id])
@@ -201,8 +201,13 @@ def test_the_sample_county_imports_whole_and_again_changes_nothing(admin_session
     assert len(categories) == 3 and len(townships) == 2
     water = s.exec(select(Category).where(Category.code == "water")).one()
     assert water.default_tier == Tier.direct and s.get(Unit, water.default_unit_id).code == "SW"
+    # no past case to learn from yet: the categories' starter keywords sort the first reports
+    suggested, _units = suggest.suggest(s, suggest.train(s), "三组的自来水管破裂，停水两天了")
+    assert suggested and suggested[0].id == water.id
+    rules = s.exec(select(func.count()).select_from(KeywordRule)).one()
     again = _import(s, admin, SAMPLE.read_bytes())
     assert (again.errors, again.changed, again.passwords) == ([], 0, [])
+    assert s.exec(select(func.count()).select_from(KeywordRule)).one() == rules
     exported = network_io.write_workbook(network_io.export_rows(s))
     assert _import(s, admin, exported).changed == 0
     book = openpyxl.load_workbook(TEMPLATE)

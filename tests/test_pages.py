@@ -122,16 +122,31 @@ def test_unit_handler_ledger_shows_only_their_unit():
     assert units == {"县卫生健康局"}
 
 
-def test_admin_create_user_rejection_keeps_what_was_typed():
+def test_admin_create_user_rejection_keeps_what_was_typed_and_success_empties_the_form(tmp_path, monkeypatch):
+    from core import demo
+    from core.db import make_engine, migrate
+    from tests.conftest import DEMO_TODAY, new_database_url
+    url = new_database_url(tmp_path)
+    engine = make_engine(url)
+    migrate(engine)
+    demo.load_demo(engine, cases=5, today=DEMO_TODAY)
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
     at = signed_in(str(ROOT / "pages/users.py"), "admin").run()
-    at.text_input(key="users_new_username").input("new_clerk")
-    at.text_input(key="users_new_name").input("新值班员")
-    at.text_input(key="users_new_password").input("short")
-    at.multiselect(key="users_new_roles").select("clerk")
+    at.text_input(key="users_new_username_0").input("New_Clerk")
+    at.text_input(key="users_new_name_0").input("新值班员")
+    at.text_input(key="users_new_password_0").input("short")
+    at.multiselect(key="users_new_roles_0").select("clerk")
     at.button[0].click().run()
     assert labels.t("error.password_short", n=8) in errors(at)
-    assert at.text_input(key="users_new_username").value == "new_clerk"
-    assert at.text_input(key="users_new_name").value == "新值班员"
+    assert at.text_input(key="users_new_username_0").value == "New_Clerk"
+    assert at.text_input(key="users_new_name_0").value == "新值班员"
+    at.text_input(key="users_new_password_0").input("long-enough-1")
+    at.button[0].click().run()
+    assert not errors(at)
+    assert labels.t("users.created", username="new_clerk") in [m.value for m in at.success]
+    assert "new_clerk" in set(at.dataframe[0].value[labels.t("col.username")])  # the table lists it at once
+    assert at.text_input(key="users_new_username_1").value == ""  # and the form is empty for the next one
 
 
 def test_admin_sets_a_county_wide_time_limit_on_the_limits_page(tmp_path, monkeypatch):

@@ -1,96 +1,23 @@
 """Browser tests in headless Debian Chromium against `streamlit run app.py` on a fresh, empty
 database: first start fills the demo county, a demo account signs in, the cookie survives a
 reload, the English switch works, a deep link to another role's page is refused.
-Screenshots go to MQT_SCREENSHOT_DIR (default tests/e2e/artifacts/, gitignored); the README's
-pictures are refreshed with MQT_SCREENSHOT_DIR=tests/e2e/screenshots."""
+Helpers and the screenshot folder are in tests/e2e/conftest.py."""
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.e2e.conftest import TIMEOUT_MS, shot, sign_in, streamlit_server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip("Debian chromium is not installed (apt-get install chromium); .ci/run installs it",
-                allow_module_level=True)
-playwright = pytest.importorskip("playwright.sync_api")
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-SHOTS = ROOT / os.environ.get("MQT_SCREENSHOT_DIR", "tests/e2e/artifacts")
-TIMEOUT_MS = 60_000
 DATABASE: dict[str, str] = {}  # the server's database, for tests that look a case up
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from tests.conftest import new_database_url
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MQT_")}
-    env["DATABASE_URL"] = DATABASE["url"] = new_database_url(tmp_path_factory.mktemp("e2e"))
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail(f"streamlit did not become healthy; see {log.name}")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(1200)  # let charts and tables finish drawing
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page, url: str, username: str) -> None:
-    page.goto(url)
-    page.get_by_role("button", name="登录").wait_for(timeout=TIMEOUT_MS)
-    page.wait_for_timeout(2000)  # the cookie component's first answer reruns the page and resets the form
-    page.get_by_role("textbox", name="用户名").fill(username)
-    page.get_by_role("textbox", name="密码").fill("demo1234")
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name="工作台").first.wait_for(timeout=TIMEOUT_MS)
-    # the sign-in cookie is written by a component a moment later; deep links need it
-    deadline = time.monotonic() + 20
-    while not any(c["name"] == "minqingtong_auth" for c in page.context.cookies()):
-        assert time.monotonic() < deadline, "the sign-in cookie was never set"
-        page.wait_for_timeout(200)
+    with streamlit_server(tmp_path_factory.mktemp("e2e")) as (url, database):
+        DATABASE["url"] = database
+        yield url
 
 
 def test_first_start_shows_login_with_demo_accounts(server, browser):
