@@ -112,7 +112,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     engine, _settings = _engine(args)
     migrate(engine)
     path = Path(args.path)
-    rows = ledger_io.read_table(path.read_bytes(), path.name)
+    data = path.read_bytes()
+    rows = ledger_io.read_table(data, path.name)
     with session_scope(engine) as session:
         checked = ledger_io.check_rows(session, rows)
         for cell in checked.errors:
@@ -123,7 +124,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.dry_run:
             print(f"Dry run: {len(checked.rows)} row(s) of {path.name} are good; nothing written.")
             return 0
-        codes = ledger_io.import_rows(session, actor=None, checked=checked, now=local_now(), source=path.name)
+        codes = ledger_io.import_rows(session, actor=None, checked=checked, now=local_now(), source=path.name,
+                                      data=data)
     print(f"Imported {len(codes)} case(s) from {path.name}.")
     return 0
 

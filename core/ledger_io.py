@@ -5,6 +5,7 @@ imported. An export re-imports to the same cases."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -168,13 +169,30 @@ def check_rows(session: Session, rows: list[dict[str, str]], *, existing_codes: 
     return checked
 
 
+def fingerprint(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def imported_before(session: Session, data: bytes) -> datetime | None:
+    """When this very file was imported, if it was: a second import would copy every case."""
+    return session.exec(select(CaseEvent.at).where(
+        CaseEvent.action == CaseAction.import_ledger,
+        CaseEvent.details["sha256"].as_string() == fingerprint(data)).limit(1)).first()
+
+
 def import_rows(session: Session, *, actor: CurrentUser | None, checked: Checked, now: datetime,
-                source: str) -> list[str]:
-    """Write every checked row, or none: refuses while any row has an error. Returns the codes."""
+                source: str, data: bytes | None = None) -> list[str]:
+    """Write every checked row, or none: refuses while any row has an error, and refuses a file
+    (`data`) that was imported before. Returns the codes."""
     if actor is not None and not actor.has(*IMPORTERS):
         raise DomainError("error.permission")
     if checked.errors:
         raise DomainError("error.import_has_errors", n=len(checked.errors))
+    details = {"source": source[:120]}
+    if data is not None:
+        if (at := imported_before(session, data)) is not None:
+            raise DomainError("error.import_again", at=f"{at:%Y-%m-%d %H:%M}")
+        details["sha256"] = fingerprint(data)
     codes = []
     for row in checked.rows:
         rated = row.get("feedback_at") if row.get("rating") else None
@@ -195,7 +213,7 @@ def import_rows(session: Session, *, actor: CurrentUser | None, checked: Checked
         session.add(CaseEvent(case_id=case.id, at=now, actor_id=actor.id if actor else None,
                               actor_name=actor.display_name if actor else "系统导入", actor_role=_role(actor),
                               action=CaseAction.import_ledger, from_status=None, to_status=row["status"],
-                              details={"source": source[:120]}, imported=True))
+                              details=details, imported=True))
         codes.append(case.tracking_code)
     session.flush()
     return codes

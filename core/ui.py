@@ -193,9 +193,19 @@ def require_page(page_key: str) -> CurrentUser:
     if not auth.may_open(user, page_key):
         st.error(tr("guard.denied"))
         st.stop()
+    st.session_state[OPENED] = st.session_state.get(CURRENT_PAGE) != page_key
+    st.session_state[CURRENT_PAGE] = page_key
     st.title(page_title(page_key))
     show_flash()
     return user
+
+
+CURRENT_PAGE, OPENED = "_page", "_page_opened"
+
+
+def just_opened() -> bool:
+    """True on the first run of a page after coming from another page (not on its own reruns)."""
+    return st.session_state.get(OPENED, True)
 
 
 FLASH = "_flash"
@@ -326,9 +336,9 @@ def demo_banner() -> None:
 
 
 def case_table(frame, columns: list[str], key: str, many: bool = False) -> list[int]:
-    """Render ledger rows (core.ledger.list_cases) with labels in the user's language. Picking a
-    row opens that case's page; with `many`, rows are ticked for a bulk action and their
-    positions returned."""
+    """Render ledger rows (core.ledger.list_cases) with labels in the user's language. A click on
+    any cell of a row opens that case's page; with `many`, rows are ticked for a bulk action and
+    their positions returned."""
     from core.models import CaseStatus, Channel, Rating
     if frame.empty:
         st.info(tr("ledger.empty"))
@@ -347,9 +357,11 @@ def case_table(frame, columns: list[str], key: str, many: bool = False) -> list[
     )
     picked = st.dataframe(shown[columns].rename(columns={c: tr(f"col.{c}") for c in columns}), hide_index=True,
                           width="stretch", column_config={tr("col.title"): st.column_config.TextColumn(width="large")},
-                          on_select="rerun", selection_mode="multi-row" if many else "single-row", key=key)
-    rows = list(picked.selection.rows) if picked else []
-    if rows and not many:
+                          on_select="rerun", selection_mode="multi-row" if many else "single-cell", key=key)
+    if many:
+        return list(picked.selection.rows) if picked else []
+    rows = [cell[0] for cell in picked.selection.cells] if picked else []  # a click anywhere on a row
+    if rows:
         st.session_state["case_code"] = frame.iloc[rows[0]]["tracking_code"]
         st.switch_page("pages/case.py")
     return rows

@@ -38,8 +38,9 @@ case = cf.case
 # The version this user saw stays fixed until they refresh or act, so an action taken on a page
 # that someone else changed meanwhile is refused instead of overwriting their work.
 seen_key = f"case_seen_version_{code}"
-if seen_key not in st.session_state:
-    st.session_state[seen_key] = case.version
+if ui.just_opened() or st.session_state.get("case_shown_code") != code or seen_key not in st.session_state:
+    st.session_state[seen_key] = case.version  # this opening's version, not the last visit's
+st.session_state["case_shown_code"] = code
 seen_version = st.session_state[seen_key]
 
 st.subheader(f"{case.tracking_code} · {case.title}")

@@ -51,9 +51,20 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
+def open_list(drill: str, source: str | None = None, picked=None) -> None:
+    """Opens the list of cases behind a figure, in a dialog drawn by the full page. A picked row or
+    chart point stays picked after the dialog is closed, so it opens the list only when it changes."""
+    if source is not None:
+        if st.session_state.get(f"dash_seen_{source}") == picked:
+            return
+        st.session_state[f"dash_seen_{source}"] = picked
+    st.session_state["dash_drill"] = drill
+    st.rerun(scope="app")  # buttons and charts sit in the self-refreshing fragment, the dialog outside
+
+
 def drill_button(key: str, n: int) -> None:
     if st.button(ui.tr("dash.see", n=f"{n:,}"), key=f"dash_see_{key}", type="tertiary"):
-        st.session_state["dash_drill"] = key
+        open_list(key)
 
 
 @st.fragment(run_every=ui.DASHBOARD_REFRESH_SECONDS)
@@ -122,9 +133,8 @@ def live() -> None:
                                                            closure=ui.tr("kpi.closure_rate")),
                                           width="stretch", on_select="rerun", key=f"dash_chart_{group}")
                 points = (clicked.selection.get("pick") or []) if clicked else []
-                if points and st.session_state.get("dash_drill") != f"{group}:{points[0]['id']}":
-                    st.session_state["dash_drill"] = f"{group}:{points[0]['id']}"
-                    st.rerun(scope="app")  # the list of cases sits outside this fragment
+                if points:
+                    open_list(f"{group}:{points[0]['id']}", f"chart_{group}", points[0]["id"])
 
 
 live()
@@ -148,7 +158,7 @@ else:
                                             if alert_total > len(found) else ""))
     picked = st.dataframe(pd.DataFrame([{
         ui.tr("dash.alert.kind"): ui.tr(f"dash.alert.kind.{a.kind}"), ui.tr("dash.alert.place"): a.place,
-        ui.tr("dash.alert.category"): a.category, ui.tr("dash.alert.count"): a.count if a.kind == "cluster" else None,
+        ui.tr("dash.alert.category"): a.category, ui.tr("dash.alert.count"): len(a.case_ids),
         ui.tr("dash.alert.since"): f"{a.first_at:%m-%d %H:%M}",
         ui.tr("dash.alert.status"): (ui.tr("dash.acknowledged", at=f"{a.acknowledged_at:%m-%d %H:%M}", note=a.acknowledged_note)
                                      if a.acknowledged_at else ui.tr("dash.alert.open")),
@@ -161,8 +171,8 @@ else:
                           since=f"{alert.first_at:%m-%d %H:%M}"))
         x, y = st.columns([1, 3])
         if x.button(ui.tr("dash.see", n=len(alert.case_ids)), key="dash_alert_see", type="tertiary"):
-            st.session_state["dash_drill"] = "alert"
             st.session_state["dash_alert"] = alert
+            open_list("alert")
         if alert.acknowledged_at is None:
             with y.form("dash_ack", border=False):
                 note = st.text_input(ui.tr("field.note"), key="dash_ack_note", placeholder=ui.tr("dash.ack_hint"))
@@ -198,11 +208,31 @@ for tab, group in zip(tabs, ("unit", "township")):
         }), hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=f"dash_rank_{group}")
         rows = list(picked.selection.rows) if picked else []
         if rows:  # a ranked unit or township opens its cases of the period
-            st.session_state["dash_drill"] = f"{group}:{int(ranked.iloc[rows[0]]['id'])}"
+            picked_id = int(ranked.iloc[rows[0]]["id"])
+            open_list(f"{group}:{picked_id}", f"rank_{group}", picked_id)
+        else:
+            st.session_state.pop(f"dash_seen_rank_{group}", None)
+
+def close_list() -> None:
+    st.session_state.pop("dash_drill", None)
+
+
+def cases_behind(drill: str) -> None:
+    if drill == "alert":
+        with ui.session() as s:
+            condition = alerts.cases_behind(s, st.session_state["dash_alert"])
+    else:
+        condition = kpi.behind(drill, filters, now=local_now())
+    with ui.session() as s:
+        total, rows = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(), now=local_now(),
+                                        page_size=50, extra=condition)
+    st.caption(ui.tr("ledger.count", n=f"{total:,}"))
+    ui.case_table(rows, ["tracking_code", "received_at", "title", "township", "category", "unit", "status", "due_at",
+                         "rating", "flags"], key=f"dash_drill_table_{drill}")
+
 
 drill = st.session_state.get("dash_drill")
 if drill:
-    st.divider()
     if drill == "alert":
         label = ui.tr("dash.alert_cases")
     elif ":" in drill:
@@ -212,20 +242,4 @@ if drill:
         label = names.get(kind, {}).get(int(value), ui.tr("report.no_township")) if value.isdigit() else "—"
     else:
         label = ui.tr(f"kpi.{drill}")
-    h, x = st.columns([4, 1])
-    h.markdown(f"#### {ui.tr('dash.cases_behind', what=label)}")
-    if x.button(ui.tr("dash.close_list"), key="dash_drill_close"):
-        st.session_state.pop("dash_drill")
-        st.rerun()
-    if drill == "alert":
-        with ui.session() as s:
-            condition = alerts.cases_behind(s, st.session_state["dash_alert"])
-    else:
-        condition = kpi.behind(drill, filters, now=local_now())
-    page = st.session_state.get("dash_drill_page", 1)
-    with ui.session() as s:
-        total, rows = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(), now=local_now(), page=page,
-                                        page_size=50, extra=condition)
-    st.caption(ui.tr("ledger.count", n=f"{total:,}"))
-    ui.case_table(rows, ["tracking_code", "received_at", "title", "township", "category", "unit", "status", "due_at",
-                         "rating", "flags"], key=f"dash_drill_table_{drill}")
+    st.dialog(ui.tr("dash.cases_behind", what=label), width="large", on_dismiss=close_list)(cases_behind)(drill)

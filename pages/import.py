@@ -21,15 +21,21 @@ if "imp_export_data" in st.session_state:
     c3.download_button(ui.tr("import.export_ready"), data=st.session_state["imp_export_data"],
                        file_name=f"民情台账-{local_now():%Y%m%d}.xlsx", key="imp_export_dl", type="primary")
 
-upload = st.file_uploader(ui.tr("import.file"), type=["csv", "xlsx"], key="imp_file")
+n = st.session_state.get("imp_n", 0)  # a new uploader after an import: the file cannot be imported twice by a click
+upload = st.file_uploader(ui.tr("import.file"), type=["csv", "xlsx"], key=f"imp_file_{n}")
 if upload is None:
     st.stop()
+data = upload.getvalue()
 try:
-    rows = ledger_io.read_table(upload.getvalue(), upload.name)
+    rows = ledger_io.read_table(data, upload.name)
     with ui.session() as s:
         checked = ledger_io.check_rows(s, rows)
+        before = ledger_io.imported_before(s, data)
 except DomainError as exc:
     ui.show_error(exc)
+    st.stop()
+if before is not None:
+    st.error(ui.tr("error.import_again", at=f"{before:%Y-%m-%d %H:%M}"))
     st.stop()
 if checked.errors:
     st.error(ui.tr("error.import_has_errors", n=len(checked.errors)))
@@ -43,8 +49,10 @@ if st.button(ui.tr("import.commit", n=len(checked.rows)), type="primary", key="i
     try:
         with ui.session() as s:
             codes = ledger_io.import_rows(s, actor=user, checked=ledger_io.check_rows(s, rows), now=local_now(),
-                                          source=upload.name)
+                                          source=upload.name, data=data)
             s.commit()
-        st.success(ui.tr("import.done", n=len(codes)))
+        st.session_state["imp_n"] = n + 1
+        ui.flash(ui.tr("import.done", n=len(codes)))
+        st.rerun()
     except DomainError as exc:
         ui.show_error(exc)

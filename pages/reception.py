@@ -33,8 +33,8 @@ def leader_name(leader_id: int | None) -> str:
     return f"{leader.name}（{leader.title}）" if leader else "—"
 
 
-def done(message_key: str = "reception.done", **values) -> None:
-    ui.flash(ui.tr(message_key, **values))
+def done(message_key: str = "reception.done", *, kind: str = "success", **values) -> None:
+    ui.flash(ui.tr(message_key, **values), kind=kind)
     st.rerun()
 
 
@@ -211,40 +211,43 @@ with tabs[0]:
             with ui.session() as s:
                 towns = network.townships(s)
                 categories = network.categories(s)
-            with st.form("rec_visit"):
+            if (today - occ.date).days >= 7:  # the shortest reception time limit is a week
+                st.warning(ui.tr("reception.visitor.late", days=(today - occ.date).days))
+            n = st.session_state.get("rec_v_n", 0)
+            with st.form(f"rec_visit_{n}"):
                 a, b = st.columns(2)
-                name = a.text_input(ui.tr("field.name"), key="rec_v_name")
+                name = a.text_input(ui.tr("field.name"), key=f"rec_v_name_{n}")
                 ui.under(verrors, "name")
-                phone = b.text_input(ui.tr("field.phone"), key="rec_v_phone")
+                phone = b.text_input(ui.tr("field.phone"), key=f"rec_v_phone_{n}")
                 ui.under(verrors, "phone")
-                address = st.text_input(ui.tr("reception_ledger.col.address"), key="rec_v_address")
+                address = st.text_input(ui.tr("reception_ledger.col.address"), key=f"rec_v_address_{n}")
                 ui.under(verrors, "address")
-                town = a.selectbox(ui.tr("field.township_id"), [None, *[t.id for t in towns]], key="rec_v_town",
+                town = a.selectbox(ui.tr("field.township_id"), [None, *[t.id for t in towns]], key=f"rec_v_town_{n}",
                                    format_func=lambda v: "—" if v is None else next(t.name for t in towns if t.id == v))
-                category = b.selectbox(ui.tr("field.category_id"), [None, *[c.id for c in categories]], key="rec_v_cat",
+                category = b.selectbox(ui.tr("field.category_id"), [None, *[c.id for c in categories]], key=f"rec_v_cat_{n}",
                                        format_func=lambda v: "—" if v is None else next(
                                            (c.name_en if ui.lang() == "en" else c.name_zh) for c in categories if c.id == v))
-                demand = st.text_area(ui.tr("reception_ledger.col.demand"), key="rec_v_demand")
+                demand = st.text_area(ui.tr("reception_ledger.col.demand"), key=f"rec_v_demand_{n}")
                 ui.under(verrors, "content")
-                flag = st.radio(ui.tr("field.flag"), list(intake.FLAGS), horizontal=True, key="rec_v_flag",
+                flag = st.radio(ui.tr("field.flag"), list(intake.FLAGS), horizontal=True, key=f"rec_v_flag_{n}",
                                 format_func=lambda f: ui.tr(f"flag.choice.{f}"))
-                answer = st.text_area(ui.tr("field.on_site_answer"), key="rec_v_answer")
+                answer = st.text_area(ui.tr("field.on_site_answer"), key=f"rec_v_answer_{n}")
                 ui.under(verrors, "on_site_answer")
-                on_spot = st.checkbox(ui.tr("reception.visitor.on_spot"), key="rec_v_on_spot")
-                reaction = st.text_input(ui.tr("field.visitor_reaction"), key="rec_v_reaction")
+                on_spot = st.checkbox(ui.tr("reception.visitor.on_spot"), key=f"rec_v_on_spot_{n}")
+                reaction = st.text_input(ui.tr("field.visitor_reaction"), key=f"rec_v_reaction_{n}")
                 ui.under(verrors, "visitor_reaction")
                 if st.form_submit_button(ui.tr("reception.visitor.submit"), type="primary"):
                     visitor, case = attempt(
                         "rec_visit", intake.record_reception_visitor, reception_key=occ.key, name=name, phone=phone,
                         address=address, demand=demand, on_site_answer=answer, answered_on_spot=on_spot,
                         visitor_reaction=reaction, township_id=town, category_id=category, flag=flag)
-                    for key in ("rec_v_name", "rec_v_phone", "rec_v_address", "rec_v_demand", "rec_v_answer",
-                                "rec_v_reaction", "rec_v_on_spot"):
-                        st.session_state.pop(key, None)
+                    st.session_state["rec_v_n"] = n + 1  # an empty form: a second click cannot record it again
                     if on_spot:
                         done("reception.visitor.done_closed", code=case.tracking_code)
-                    done("reception.visitor.done", code=case.tracking_code, leader=leader_name(case.owner_leader_id),
-                         due=f"{case.due_at:%Y-%m-%d}" if case.due_at else "—")
+                    late = case.due_at is not None and case.due_at < local_now()
+                    done("reception.visitor.done_overdue" if late else "reception.visitor.done",
+                         kind="warning" if late else "success", code=case.tracking_code,
+                         leader=leader_name(case.owner_leader_id), due=f"{case.due_at:%Y-%m-%d}" if case.due_at else "—")
         if occ.day_id is not None and occ.visitors:
             st.markdown(f"#### {ui.tr('reception.visitors')}")
             try:

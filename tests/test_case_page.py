@@ -151,6 +151,26 @@ def test_stale_page_is_refused_and_says_who(journey_db):
         assert s.get(Case, case_id).result_summary == "已解释"
 
 
+def test_coming_back_to_a_case_sees_it_as_it_is_now(journey_db):
+    _url, engine, _code, _health = journey_db
+    with Session(engine) as s:
+        clerk = auth.load_current_user(s, "clerk")
+        case = services.register(s, actor=clerk, now=DEMO_NOW, channel=Channel.hotline, content="垃圾无人清运")
+        s.commit()
+        code, case_id = case.tracking_code, case.id
+    at = page("clerk", code)  # an earlier visit in this session saw version 1
+    with Session(engine) as s:
+        services.act(s, A.draft, case_id=case_id, actor=auth.load_current_user(s, "director"), now=DEMO_NOW,
+                     expected_version=1, category_id=case.category_id or 1, tier="unit", priority="easy",
+                     unit_id=_health)
+        s.commit()
+    at.session_state["_page"] = "ledger"  # the clerk went to the ledger, then opens the case again
+    at.run()
+    assert labels.t("case.stale") not in [w.value for w in at.warning]
+    at.run()  # the page's own reruns keep this opening's version
+    assert at.session_state[f"case_seen_version_{code}"] == 2
+
+
 def test_every_action_has_a_form_with_labelled_fields():
     assert set(casefile.ACTION_FORMS) == set(workflow.CASE_ACTIONS)
     for fields in casefile.ACTION_FORMS.values():

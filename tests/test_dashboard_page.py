@@ -39,7 +39,7 @@ def test_the_figures_are_core_kpis_and_open_their_cases(ddb):
     assert metrics["办结率"] == ("—" if rate is None else f"{rate:.1%}")
     assert any("每 30 秒自动刷新" in c.value for c in at.caption)
     at.button(key="dash_see_overdue").click().run()
-    assert any(m.value.startswith("#### 超期") for m in at.markdown)
+    assert at.session_state["dash_drill"] == "overdue"  # the list opens in a dialog over the page
     assert labels.t("ledger.count", n=f"{figures.overdue:,}") in [c.value for c in at.caption]
 
 
@@ -53,6 +53,8 @@ def test_an_alert_is_acknowledged_with_a_note(ddb):
     index, first = next((i, a) for i, a in enumerate(found) if a.acknowledged_at is None)
     at.session_state["dash_alerts"] = {"selection": {"rows": [index], "columns": []}}
     at.run()
+    table = next(d.value for d in at.dataframe if labels.t("dash.alert.count") in d.value.columns)
+    assert table[labels.t("dash.alert.count")].notna().all()  # every alert says how many cases, never None
     at.button(key="dash_alert_see").click().run()
     with Session(engine) as s:
         behind = len(s.exec(select(Case.id).where(alerts.cases_behind(s, first))).all())
@@ -92,5 +94,5 @@ def test_a_ranked_unit_opens_its_cases(ddb):
     at.session_state["dash_rank_unit"] = {"selection": {"rows": [0], "columns": []}}
     at.run()
     top = ranked.iloc[0]
-    assert any(m.value.startswith(f"#### {top['name']}") for m in at.markdown)
+    assert at.session_state["dash_drill"] == f"unit:{int(top['id'])}"
     assert labels.t("ledger.count", n=f"{int(top['received']):,}") in [c.value for c in at.caption]

@@ -90,6 +90,24 @@ def test_a_missing_deadline_follows_the_working_day_rule(tmp_path):
     assert (case.status, case.due_at, code) == (S.in_progress, datetime(2026, 10, 10, 23, 59, 59), f"MQ-2026-{case.id:06d}")
 
 
+def test_the_same_file_is_not_imported_twice(tmp_path):
+    engine = county(tmp_path, 0)
+    data = csv_file(HEADER, ",2026-09-29 09:00,热线电话,,,饮水,组里自来水停了三天,张三,13812345678,,,,已登记,,,,,,")
+    with Session(engine) as s:
+        assert ledger_io.imported_before(s, data) is None
+        checked = ledger_io.check_rows(s, ledger_io.read_table(data, "old.csv"))
+        ledger_io.import_rows(s, actor=None, checked=checked, now=NOW, source="old.csv", data=data)
+        s.commit()
+        assert ledger_io.imported_before(s, data) == NOW
+        with pytest.raises(DomainError) as refused:  # rows without codes would all be copied again
+            ledger_io.import_rows(s, actor=None, checked=ledger_io.check_rows(s, ledger_io.read_table(data, "x.csv")),
+                                  now=NOW, source="renamed.csv", data=data)
+        assert refused.value.key == "error.import_again"
+        assert len(s.exec(select(Case)).all()) == 1
+        other = data + csv_file(",2026-09-30 09:00,热线电话,,,饮水,路灯坏了,李四,13812345679,,,,已登记,,,,,,")[3:]
+        assert ledger_io.imported_before(s, other) is None  # another file is another import
+
+
 def test_only_the_center_and_the_admin_import_and_export(tmp_path):
     engine = county(tmp_path, 5)
     with Session(engine) as s:

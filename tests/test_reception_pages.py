@@ -72,13 +72,13 @@ def test_a_visitor_becomes_a_case_and_a_refused_form_keeps_the_text(rdb):
     at = page("reception")
     today = local_now().date()
     occ = pick(at, engine, lambda o: o.date < today and o.rule_id and o.day_id)
-    at.text_input(key="rec_v_name").input("钱大爷")
-    at.text_input(key="rec_v_phone").input("12345")
-    at.text_area(key="rec_v_demand").input("小区门口路灯坏了一个月")
+    at.text_input(key="rec_v_name_0").input("钱大爷")
+    at.text_input(key="rec_v_phone_0").input("12345")
+    at.text_area(key="rec_v_demand_0").input("小区门口路灯坏了一个月")
     button(at, "登记并立案").click().run()
     assert "电话号码格式不对" in " ".join(m.value for m in at.markdown)
-    assert at.text_area(key="rec_v_demand").value == "小区门口路灯坏了一个月"
-    at.text_input(key="rec_v_phone").input("13612345678")
+    assert at.text_area(key="rec_v_demand_0").value == "小区门口路灯坏了一个月"
+    at.text_input(key="rec_v_phone_0").input("13612345678")
     button(at, "登记并立案").click().run()
     assert not at.exception
     with Session(engine) as s:
@@ -86,7 +86,13 @@ def test_a_visitor_becomes_a_case_and_a_refused_form_keeps_the_text(rdb):
         case = s.get(Case, visitor.case_id)
         stored = reception.occurrence(s, occ.key)
     assert case.channel == Channel.reception and case.owner_leader_id == (stored.attended_id or stored.effective_leader_id)
-    assert case.due_at is not None and any("已登记" in m.value for m in at.success)
+    late = case.due_at < local_now()
+    said = [m.value for m in (at.warning if late else at.success)]
+    assert case.due_at is not None and any("已登记" in m for m in said)
+    assert ("已计为超期" in " ".join(said)) == late  # a deadline already past is said, not hidden
+    assert at.text_area(key="rec_v_demand_1").value == ""  # an empty form: a second click records nothing again
+    if (today - occ.date).days >= 7:
+        assert any("这次接访已过去" in w.value for w in at.warning)
 
 
 def test_rules_refuse_bad_days_and_keep_the_form(rdb):
