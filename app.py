@@ -73,6 +73,7 @@ if user is None:
     st.stop()
 
 login_header.empty()
+ui.page_chrome()
 ui.sweep_overdue()
 with st.sidebar:
     st.markdown(f"**{user.display_name}**")

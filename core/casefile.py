@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from core import deadlines, limits
+from core import deadlines, labels, limits
 from core.auth import CurrentUser, sees_personal_data
 from core.ledger import mask_name, mask_phone, visible_cases
 from core.models import (Case, CaseAction as A, CaseEvent, Category, Extension, ExtensionStatus, FeedbackChannel,
-                         HandlingReport, Leader, Liaison, Priority, Rating, ReturnReason, Tier, Truthfulness, Unit)
+                         HandlingReport, Leader, Liaison, Priority, Rating, ReturnReason, Role, Tier, Truthfulness,
+                         Unit)
 
 
 @dataclass
@@ -109,3 +110,10 @@ ACTION_FORMS: dict[A, tuple[Field, ...]] = {
 
 def master_id_for(session: Session, tracking_code: str) -> int | None:
     return session.exec(select(Case.id).where(Case.tracking_code == tracking_code.strip().upper())).first()
+
+
+def action_name(action: A, user: CurrentUser, lang: str = labels.DEFAULT_LANGUAGE) -> str:
+    """下单批示 is the leader's word; the center's clerk, taking the same step, 交办 (dispatches)."""
+    if action == A.order and not user.has(Role.leader):
+        return labels.t("case.dispatch", lang)
+    return labels.label(action, lang)

@@ -47,6 +47,18 @@ def all_units(session: Session) -> list[Unit]:
     return session.exec(select(Unit).order_by(Unit.kind, Unit.sort_order, Unit.id)).all()
 
 
+def station_place(session: Session, liaison_id: int | None) -> tuple[int | None, int | None]:
+    """A liaison's (township, village): where their reports come from unless they say otherwise."""
+    liaison = session.get(Liaison, liaison_id) if liaison_id else None
+    station = session.get(Unit, liaison.station_id) if liaison else None
+    if station is None:
+        return None, None
+    if station.kind in (UnitKind.township, UnitKind.county):
+        return (station.id if station.kind == UnitKind.township else None), None
+    parent = session.get(Unit, station.parent_id) if station.parent_id else None
+    return (parent.id if parent and parent.kind in (UnitKind.township, UnitKind.community) else None), station.id
+
+
 def unit_counts(session: Session) -> dict[str, int]:
     """Units per kind, in the order of the tree (county first)."""
     rows = session.exec(select(Unit.kind, func.count()).group_by(Unit.kind)).all()

@@ -151,6 +151,39 @@ def schedule_banner(user: CurrentUser) -> None:
         st.warning(tr("schedule.banner", year=year), icon=":material/event_busy:")
 
 
+UPLOAD_WORDS = {"zh": ("选择文件", "拖入文件或点击选择"), "en": ("Choose files", "Drop files here or choose")}
+
+
+def page_chrome() -> None:
+    """What every signed-in page shares on a phone and in Chinese: inputs of 16 px (smaller ones
+    make phones zoom in), the menu closing after a page is chosen on a narrow screen, and the file
+    uploader's own English ("Upload", "200MB per file") replaced by the user's language — each
+    uploader states its real limits in its help text."""
+    button, drop = UPLOAD_WORDS[lang()]
+    st.html(f"""<style>
+@media (max-width: 640px) {{ input, textarea, [data-baseweb="select"] div {{ font-size: 16px !important; }} }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
+  content: "{button}"; font-size: 0.875rem; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{drop}"; font-size: 0.8rem; }}
+</style>
+<script>
+if (!window.mqtMenuCloses) {{
+  window.mqtMenuCloses = true;
+  document.addEventListener("click", (event) => {{
+    if (window.innerWidth > 640 || !event.target.closest('[data-testid="stSidebarNav"] a')) return;
+    let tries = 0;  // the menu is redrawn while the page changes: try until it is closed
+    const close = setInterval(() => {{
+      const menu = document.querySelector('[data-testid="stSidebar"]');
+      if (++tries > 30 || !menu || menu.getBoundingClientRect().right <= 1) return clearInterval(close);
+      document.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
+    }}, 150);
+  }});
+}}
+</script>""", unsafe_allow_javascript=True)
+
+
 def page_title(key: str) -> str:
     return labels.page_title(key, lang())
 
@@ -355,7 +388,7 @@ def case_table(frame, columns: list[str], key: str, many: bool = False) -> list[
         received_at=frame["received_at"].dt.strftime("%Y-%m-%d %H:%M"),
         due_at=frame["due_at"].dt.strftime("%Y-%m-%d %H:%M").fillna(""),
     )
-    picked = st.dataframe(shown[columns].rename(columns={c: tr(f"col.{c}") for c in columns}), hide_index=True,
+    picked = st.dataframe(shown[columns].fillna("").rename(columns={c: tr(f"col.{c}") for c in columns}), hide_index=True,
                           width="stretch", column_config={tr("col.title"): st.column_config.TextColumn(width="large")},
                           on_select="rerun", selection_mode="multi-row" if many else "single-cell", key=key)
     if many:
@@ -365,6 +398,24 @@ def case_table(frame, columns: list[str], key: str, many: bool = False) -> list[
         st.session_state["case_code"] = frame.iloc[rows[0]]["tracking_code"]
         st.switch_page("pages/case.py")
     return rows
+
+
+def case_cards(frame, results: dict[int, str] | None = None) -> None:
+    """Ledger rows as cards, for a phone: code, stage, what, dates, rating and result."""
+    from core.models import CaseStatus, Rating
+    for row in frame.itertuples():
+        with st.container(border=True):
+            st.markdown(f"**{row.tracking_code}** :blue-badge[{lbl(row.status, CaseStatus)}]"
+                        + (f" :red-badge[{tr('flag.overdue')}]" if row.overdue else ""))
+            st.text(row.title)
+            facts = [f"{tr('col.received_at')} {row.received_at:%m-%d}"]
+            if isinstance(row.due_at, pd.Timestamp):
+                facts.append(f"{tr('col.due_at')} {row.due_at:%m-%d}")
+            if isinstance(row.rating, str):
+                facts.append(f"{tr('col.rating')} {lbl(row.rating, Rating)}")
+            st.caption(" · ".join(facts))
+            if results and results.get(row.id):
+                st.caption(f"{tr('field.result')}：{results[row.id]}")
 
 
 def template_picker(choices: list, values: dict[str, str], *, target_key: str, key: str) -> None:
@@ -416,10 +467,11 @@ def action_field(field, *, key: str, categories: dict[int, str], units: dict[int
     """One input of an action form (core.casefile.ACTION_FORMS), labelled in the user's language;
     required fields are starred. `default` preselects a choice, category or unit."""
     label = tr(f"field.{field.name}") + ("" if field.optional else " *")
+    given = {} if default is None else {"value": str(default)}  # a template may fill the field through its key
     if field.kind in ("text", "case_code"):
-        return st.text_input(label, max_chars=40 if field.kind == "text" else 20, key=key)
+        return st.text_input(label, max_chars=40 if field.kind == "text" else 20, key=key, **given)
     if field.kind == "long_text":
-        return st.text_area(label, max_chars=2000, height=80, key=key)
+        return st.text_area(label, max_chars=2000, height=80, key=key, **given)
     if field.kind in ("choice", "category", "unit"):
         if field.kind == "choice":
             options, show = [m.value for m in field.choices], (lambda v: lbl(v, field.choices))

@@ -6,7 +6,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from core import casefile, deadlines, intake, network, services, suggest, templates, ui, workflow
+from core import casefile, deadlines, intake, ledger, network, services, suggest, templates, ui, workflow
 from core import sheets as casefile_sheets
 from core.clock import local_now
 from core.errors import DomainError
@@ -23,6 +23,11 @@ code = st.text_input(ui.tr("case.code"), value=st.session_state.get("case_code",
                      key="case_code_input", placeholder="MQ-2026-000123").strip().upper()
 if not code:
     st.info(ui.tr("case.pick"))
+    with ui.session() as s:
+        _n, recent = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(), now=now, page_size=10)
+    st.markdown(f"#### {ui.tr('home.recent')}")
+    ui.case_table(recent, ["tracking_code", "received_at", "title", "township", "status", "due_at", "flags"],
+                  key="case_recent")
     st.stop()
 st.session_state["case_code"] = code
 
@@ -151,6 +156,8 @@ def default_for(action: CaseAction, field: casefile.Field):
     from the category's defaults."""
     if field.kind == "leader":  # the leader who owns the case signs, unless another is picked
         return cf.names["owner"] or None
+    if action == CaseAction.report and cf.reports:  # a report after a return starts from the last one
+        return getattr(cf.reports[-1], field.name, None)
     if action != CaseAction.draft:
         return None
     if field.kind == "category" and case.category_id is None and suggested_categories:
@@ -183,8 +190,12 @@ if any(a in TEMPLATED for a in allowed):
                             for a, (kind, _f) in TEMPLATED.items()}
         template_values = templates.case_values(s, case, now=now)
 
+def action_name(action: CaseAction) -> str:
+    return casefile.action_name(action, user, ui.lang())
+
+
 for action in allowed:
-    with st.expander(ui.lbl(action, CaseAction), expanded=len(allowed) == 1):
+    with st.expander(action_name(action), expanded=len(allowed) == 1):
         if action in TEMPLATED:
             ui.template_picker(template_choices[action], template_values, key=f"case_{action}_template",
                                target_key=f"case_{action}_{TEMPLATED[action][1]}")
@@ -193,14 +204,14 @@ for action in allowed:
                                                   units=unit_names, default=default_for(action, field),
                                                   min_date=now.date(), leaders=leader_names)
                       for field in casefile.ACTION_FORMS[action]}
-            if st.form_submit_button(ui.lbl(action, CaseAction), type="primary"):
+            if st.form_submit_button(action_name(action), type="primary"):
                 try:
                     with ui.session() as s:
                         services.act(s, action, case_id=case.id, actor=user, now=local_now(),
                                      expected_version=seen_version, **to_params(values))
                         s.commit()
                     st.session_state.pop(seen_key, None)
-                    st.toast(ui.tr("case.done", action=ui.lbl(action, CaseAction)))
+                    ui.flash(ui.tr("case.done", action=action_name(action)))
                     st.rerun()
                 except DomainError as exc:
                     ui.show_error(exc)

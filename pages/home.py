@@ -10,6 +10,10 @@ now = local_now()
 st.subheader(ui.tr("home.hello", name=user.display_name))
 st.caption(ui.tr("home.roles", roles="、".join(ui.lbl(r) for r in sorted(user.roles))))
 ui.schedule_banner(user)
+if user.has(Role.liaison):  # the liaison's one job, first on the phone's screen
+    if st.button(ui.tr("home.report"), type="primary", icon=":material/add_comment:", width="stretch",
+                 key="home_report"):
+        st.switch_page("pages/report.py")
 if user.has(Role.admin):
     with ui.session() as s:
         setup = checklist.steps(s, today=now.date())
@@ -44,5 +48,8 @@ if user.has(Role.leader):  # 重大紧急及时上报: new urgent or major cases
                   key="home_urgent")
 
 st.markdown(f"#### {ui.tr('home.recent')}")
-ui.case_table(recent, ["tracking_code", "received_at", "title", "township", "status", "due_at", "flags"],
-              key="home_recent")
+if user.roles == {Role.liaison}:  # on a phone
+    ui.case_cards(recent)
+else:
+    ui.case_table(recent, ["tracking_code", "received_at", "title", "township", "status", "due_at", "flags"],
+                  key="home_recent")

@@ -123,9 +123,9 @@ with tabs[0]:
     } for o in plan])
     selected = None
     if plan:
-        picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+        picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-cell",
                               key=f"rec_table_{month:%Y%m}_{picked_leader}")
-        rows = list(picked.selection.rows) if picked else []
+        rows = [cell[0] for cell in picked.selection.cells] if picked else []  # a click anywhere on the row
         selected = plan[rows[0]] if rows else None
         if selected is None:
             st.caption(ui.tr("reception.pick"))

@@ -14,6 +14,10 @@ FORM = "rep"
 with ui.session() as s:
     townships = network.townships(s)
     categories = network.categories(s)
+    home_township, home_village = network.station_place(s, user.liaison_id)
+if "rep_township" not in st.session_state and home_township in [t.id for t in townships]:
+    st.session_state["rep_township"] = home_township  # the liaison's own village, changeable
+    st.session_state["rep_village"] = home_village
 category_names = {c.id: (c.name_en if ui.lang() == "en" else c.name_zh) for c in categories}
 
 tab_new, tab_mine = st.tabs([ui.tr("report.new"), ui.tr("report.mine")])
@@ -46,7 +50,10 @@ with tab_new:
     st.radio(ui.tr("field.flag"), list(intake.FLAGS), horizontal=True, key="rep_flag",
              format_func=lambda f: ui.tr(f"flag.choice.{f}"))
     files = st.file_uploader(ui.tr("field.attachments"), type=[t.lstrip(".") for t in intake.ATTACHMENT_TYPES],
-                             accept_multiple_files=True, key="rep_files")
+                             accept_multiple_files=True, key="rep_files",
+                             help=ui.tr("report.attachments_help", n=intake.ATTACHMENTS_MAX,
+                                        mb=intake.ATTACHMENT_MAX_BYTES // 2**20,
+                                        types="、".join(t.lstrip(".").upper() for t in intake.ATTACHMENT_TYPES)))
     ui.under(errors, "attachments")
     if st.button(ui.tr("report.submit"), type="primary", width="stretch", key="rep_submit"):
         try:
@@ -59,8 +66,8 @@ with tab_new:
                     files=[intake.Upload(f.name, f.getvalue()) for f in files or []])
                 s.commit()
             ui.clear_field_errors(FORM)
-            for key in ("rep_who", "rep_phone", "rep_village", "rep_content", "rep_category", "rep_category_touched",
-                        "rep_flag", "rep_files"):
+            for key in ("rep_who", "rep_phone", "rep_township", "rep_village", "rep_content", "rep_category",
+                        "rep_category_touched", "rep_flag", "rep_files"):
                 st.session_state.pop(key, None)
             st.session_state["rep_done"] = case.tracking_code
         except DomainError as exc:
@@ -72,7 +79,7 @@ with tab_mine:
     with ui.session() as s:
         _n, to_rate = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(), now=now, page_size=50,
                                         extra=board.condition(s, user=user, key="to_rate", now=now))
-        _n, mine = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(), now=now, page_size=100)
+        _n, mine = ledger.list_cases(s, user=user, filters=ledger.LedgerFilter(), now=now, page_size=30)
         results = ledger.result_summaries(s, [] if mine.empty else [int(i) for i in mine["id"]])
     if not to_rate.empty:
         st.markdown(f"#### {ui.tr('report.to_rate', n=len(to_rate))}")
@@ -94,11 +101,4 @@ with tab_mine:
     st.markdown(f"#### {ui.tr('report.mine')}")
     if mine.empty:
         st.info(ui.tr("ledger.empty"))
-    else:
-        st.dataframe(pd.DataFrame({
-            ui.tr("col.tracking_code"): mine["tracking_code"], ui.tr("col.title"): mine["title"],
-            ui.tr("col.status"): mine["status"].map(lambda v: ui.lbl(v, CaseStatus)),
-            ui.tr("col.due_at"): mine["due_at"].dt.strftime("%m-%d").fillna(""),
-            ui.tr("field.result"): mine["id"].map(lambda i: results.get(i) or ""),
-            ui.tr("col.rating"): mine["rating"].map(lambda v: ui.lbl(v, Rating) if isinstance(v, str) else ""),
-        }), hide_index=True, width="stretch")
+    ui.case_cards(mine, results)

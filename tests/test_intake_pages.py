@@ -6,8 +6,8 @@ import pytest
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from core import labels
-from core.models import Case, CaseStatus as S, Channel
+from core import auth, labels
+from core.models import Case, CaseStatus as S, Channel, Liaison, Unit
 from tests.pagetest import demo_database, open_page
 
 
@@ -32,6 +32,13 @@ def markdown(at: AppTest) -> str:
 def test_the_liaison_form_keeps_what_was_typed_when_refused_then_gives_a_code(intake_db):
     _url, engine = intake_db
     at = page("report", "liaison")
+    with Session(engine) as s:
+        liaison = s.get(Liaison, auth.load_current_user(s, "liaison").liaison_id)
+        station = s.get(Unit, liaison.station_id)
+    # the liaison's own village comes filled in
+    assert (at.selectbox(key="rep_township").value, at.selectbox(key="rep_village").value) == (
+        station.parent_id, station.id)
+    at.selectbox(key="rep_township").set_value(None)
     at.text_input(key="rep_who").input("张大爷一家")
     at.text_input(key="rep_phone").input("1234")
     at.text_area(key="rep_content").input("组里自来水停了三天，水发黄").run()

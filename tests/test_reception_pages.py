@@ -46,7 +46,7 @@ def pick_for(at: AppTest, engine, want, *, leader: int) -> reception.Occurrence:
         index = next((i for i, o in enumerate(plan) if want(o)), None)
         if index is not None:
             at.selectbox(key="rec_month").select(month).run()
-            at.session_state[f"rec_table_{month:%Y%m}_{leader}"] = {"selection": {"rows": [index], "columns": []}}
+            at.session_state[f"rec_table_{month:%Y%m}_{leader}"] = {"selection": {"rows": [], "columns": [], "cells": [(index, "日期")]}}
             at.run()
             return plan[index]
     raise AssertionError("no such reception in the demo")

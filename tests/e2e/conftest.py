@@ -123,6 +123,15 @@ def sign_in(page, url: str, username: str, password: str = "demo1234") -> None:
     wait_for_cookie(page)
 
 
+def open_as(browser, url: str, username: str, path: str, heading: str, *, width: int = 1280, height: int = 1200):
+    """A new page signed in as `username`, on `path`, once its heading shows."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    sign_in(page, url, username)
+    page.goto(f"{url}/{path}")
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=TIMEOUT_MS)
+    return page
+
+
 def settle(page) -> None:
     """Waits for the run to finish: during a rerun Streamlit keeps the last run's elements on screen,
     marked stale, next to the new ones."""

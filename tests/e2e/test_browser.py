@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import TIMEOUT_MS, shot, sign_in, streamlit_server
+from tests.e2e.conftest import TIMEOUT_MS, open_as, shot, sign_in, streamlit_server
 
 DATABASE: dict[str, str] = {}  # the server's database, for tests that look a case up
 
@@ -86,10 +86,7 @@ def test_clerk_drafts_two_cases_at_once_on_the_board(server, browser):
 @pytest.mark.parametrize("username,path,heading", [("leader", "desk", "领导批示台"), ("supervisor", "supervision", "督办室"),
                                                    ("unit_health", "board", "工作队列")])
 def test_desks_render_in_the_browser(server, browser, username, path, heading):
-    page = browser.new_page(viewport={"width": 1280, "height": 1400})
-    sign_in(page, server, username)
-    page.goto(f"{server}/{path}")
-    page.get_by_role("heading", name=heading).first.wait_for(timeout=TIMEOUT_MS)
+    page = open_as(browser, server, username, path, heading, height=1400)
     page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=TIMEOUT_MS)
     assert page.locator("[data-testid='stException']").count() == 0
     shot(page, f"{path}_{username}")
@@ -122,10 +119,7 @@ def test_a_resident_checks_progress_without_signing_in(server, browser):
 
 
 def test_reception_days_render_as_a_calendar_and_a_ledger(server, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 1300})
-    sign_in(page, server, "clerk")
-    page.goto(f"{server}/reception")
-    page.get_by_role("heading", name="领导接访日").first.wait_for(timeout=TIMEOUT_MS)
+    page = open_as(browser, server, "clerk", "reception", "领导接访日", height=1300)
     page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=TIMEOUT_MS)
     page.get_by_text("月历", exact=True).click()
     page.locator("table.rc").first.wait_for(timeout=TIMEOUT_MS)
@@ -154,10 +148,7 @@ def test_residents_read_reception_notices_without_signing_in(server, browser):
 
 
 def test_the_dashboard_refreshes_itself_and_has_a_big_screen_mode(server, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 3000})
-    sign_in(page, server, "leader")
-    page.goto(f"{server}/dashboard")
-    page.get_by_role("heading", name="领导驾驶舱").first.wait_for(timeout=TIMEOUT_MS)
+    page = open_as(browser, server, "leader", "dashboard", "领导驾驶舱", width=1400, height=3000)
     page.get_by_text("四个100%").wait_for(timeout=TIMEOUT_MS)
     page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=TIMEOUT_MS)
     updated = page.get_by_text("每 30 秒自动刷新").first.inner_text()
