@@ -261,7 +261,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             table = reports.monthly_table(session, reports.month_filter(args.month))
             body = reports.monthly_xlsx(table, title=f"{county}民情民意联络工作月报表（{args.month}）")
         elif args.kind == "digest":
-            start, end = reports.digest_periods(args.day or now.date())
+            start, end = reports.digest_periods(args.day) if args.day else reports.last_finished_digest_period(now.date())
             body = reports.ten_day_digest(session, start=start, end=end, now=now, county=county).encode("utf-8")
         else:
             if not args.quarter:
@@ -329,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="monthly table (.xlsx), ten-day digest (.html), quarterly analysis (.docx)")
     p.add_argument("kind", choices=["monthly", "digest", "quarterly"])
     p.add_argument("--month", help="YYYY-MM (monthly)")
-    p.add_argument("--day", type=_day, help="a day of the ten-day period (digest; default today)")
+    p.add_argument("--day", type=_day, help="a day of the ten-day period (digest; default: the last finished period)")
     p.add_argument("--quarter", help="YYYYQn, e.g. 2026Q3 (quarterly)")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_report)

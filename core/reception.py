@@ -617,12 +617,17 @@ def notice_html(session: Session, occ: Occurrence, *, county: str, lang: str = l
             for field in ("leader", "leader_title", "duties", "when", "place", "accompanying_units", "subject")]
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v or '—')}</td></tr>" for k, v in rows)
     heading = html.escape(labels.t("reception.notice.heading", lang, county=county))
+    published = occ.notice_published_at.date() if occ.notice_published_at else occ.notice_due
+    issued = f"{published:%Y年%m月%d日}" if lang == "zh" else f"{published:%Y-%m-%d}"
     return (f"<!doctype html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
-            f"<title>{heading}</title><style>body{{font-family:'Noto Sans CJK SC',sans-serif;margin:3em}}"
+            f"<title>{heading}</title><style>@page{{size:A4;margin:20mm}}"
+            f"body{{font-family:'Noto Sans CJK SC',sans-serif;margin:3em}}@media print{{body{{margin:0}}}}"
             f"h1{{text-align:center}}table{{width:100%;border-collapse:collapse;font-size:1.2em}}"
             f"th,td{{border:1px solid #333;padding:.6em;text-align:left}}th{{width:25%;background:#f3f3f3}}"
             f"</style></head><body><h1>{heading}</h1><h2 style='text-align:center'>{html.escape(text.title)}</h2>"
-            f"<table>{body}</table><p>{html.escape(labels.t('reception.notice.footer', lang))}</p></body></html>")
+            f"<table>{body}</table><p>{html.escape(labels.t('reception.notice.footer', lang))}</p>"
+            f"<p style='text-align:right'>{html.escape(labels.t('reception.notice.issued', lang, county=county, day=issued))}"
+            "</p></body></html>")
 
 
 def ics_schedule(session: Session, *, leader_id: int, start: date, end: date,

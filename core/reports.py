@@ -17,7 +17,8 @@ from core import charts, kpi, labels, portfolio
 from core.ledger import is_overdue_clause
 from core.models import Case, CaseStatus, Channel, Leader, Unit
 
-MONTHLY_COUNTS = ("closed", "on_time", "fed_back", "followed_up", "rated", "satisfied")
+MONTHLY_COUNTS = ("closed", "on_time", "handled", "fed_back", "followed_up", "rated", "satisfied")
+MONTHLY_RATES = ("closure_rate", "on_time_rate", "feedback_rate", "satisfaction_rate")  # as core.kpi.RATES defines them
 
 
 def month_filter(month: str) -> kpi.KpiFilter:
@@ -48,19 +49,26 @@ def monthly_table(session: Session, filters: kpi.KpiFilter, lang: str = labels.D
     table = table.sort_values("township", key=lambda names: names.map(lambda n: order.get(n, len(order)))) \
         .reset_index(drop=True)
     totals = {"township": labels.t("report.total", lang), **{c: int(table[c].sum()) for c in table.columns[1:]}}
-    return pd.concat([table, pd.DataFrame([totals])], ignore_index=True)
+    table = pd.concat([table, pd.DataFrame([totals])], ignore_index=True)
+    for key in MONTHLY_RATES:  # the totals row's rates from the totals, not a sum or mean of rates
+        num, den = kpi.RATES[key]
+        table[key] = [None if d == 0 else n / d for n, d in zip(table[num], table[den])]
+    return table
 
 
 def monthly_headers(lang: str = labels.DEFAULT_LANGUAGE) -> dict[str, str]:
     heads = {"township": labels.t("report.col.township", lang), "received": labels.t("kpi.received", lang)}
     heads.update({f"channel:{c.value}": labels.label(c, lang) for c in Channel})
-    heads.update({key: labels.t(f"kpi.{key}", lang) for key in MONTHLY_COUNTS})
+    heads.update({key: labels.t(f"kpi.{key}", lang) for key in MONTHLY_COUNTS + MONTHLY_RATES})
     return heads
 
 
 def monthly_xlsx(table: pd.DataFrame, *, title: str, lang: str = labels.DEFAULT_LANGUAGE) -> bytes:
     """The table as a workbook ready to print: a title row, headers, rows, totals in bold (values,
-    not formulas, so any reader sees the same numbers)."""
+    not formulas, so any reader sees the same numbers), rates as percentages; thin borders, widths
+    that fit the headers, the headers frozen and repeated, on one landscape A4 page."""
+    from openpyxl.styles import Border, Side
+    from openpyxl.utils import get_column_letter
     book = Workbook()
     sheet = book.active
     sheet.title = "月报"
@@ -71,14 +79,30 @@ def monthly_xlsx(table: pd.DataFrame, *, title: str, lang: str = labels.DEFAULT_
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
     sheet.append([heads[c] for c in columns])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, horizontal="center")
     for values in table.itertuples(index=False):
-        sheet.append(list(values))
+        sheet.append([None if isinstance(v, float) and pd.isna(v) else v for v in values])
+    line = Side(style="thin", color="000000")
+    for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row, max_col=len(columns)):
+        for cell in row:
+            cell.border = Border(left=line, right=line, top=line, bottom=line)
+            if cell.row == 2:
+                cell.font = Font(bold=True)
+                cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+            elif columns[cell.column - 1] in MONTHLY_RATES:
+                cell.number_format = "0.0%"
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    sheet.column_dimensions["A"].width = 16
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = 16 if index == 1 else max(7, min(12, len(heads[column]) * 2 + 1))
+    sheet.row_dimensions[2].height = 32
+    sheet.freeze_panes = "B3"
+    sheet.print_title_rows = "1:2"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.fitToWidth = sheet.page_setup.fitToHeight = 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -91,6 +115,12 @@ def digest_periods(day: date) -> tuple[date, date]:
     if day.day <= 20:
         return day.replace(day=11), day.replace(day=20)
     return day.replace(day=21), (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def last_finished_digest_period(today: date) -> tuple[date, date]:
+    """The digest is written for a period that is over: the one before the period holding today."""
+    first, _last = digest_periods(today)
+    return digest_periods(first - timedelta(days=1))
 
 
 def ten_day_digest(session: Session, *, start: date, end: date, now: datetime, county: str,
@@ -165,40 +195,88 @@ def quarter_filter(quarter: str) -> kpi.KpiFilter:
     return kpi.KpiFilter(start=first, end=last)
 
 
+OFFICIAL_BODY_FONT, OFFICIAL_HEADING_FONT = "仿宋_GB2312", "黑体"  # 党政机关公文格式 GB/T 9704
+
+
+def _official_style(doc) -> None:
+    """A4 with the margins of GB/T 9704, 仿宋 body text at 16 pt (三号), 黑体 headings in black."""
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt, RGBColor
+    for section in doc.sections:
+        section.page_width, section.page_height = Cm(21), Cm(29.7)
+        section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+        section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    for name, font, size in (("Normal", OFFICIAL_BODY_FONT, 16), ("Title", "方正小标宋简体", 22),
+                             ("Heading 1", OFFICIAL_HEADING_FONT, 16), ("Heading 2", "楷体_GB2312", 16)):
+        style = doc.styles[name]
+        style.font.name, style.font.size = font, Pt(size)
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        style.font.bold = False
+        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+
+
+def _table(doc, heads: list[str], rows: list[list[str]]) -> None:
+    from docx.shared import Pt
+    table = doc.add_table(rows=1, cols=len(heads))
+    table.style = "Table Grid"
+    for cell, head in zip(table.rows[0].cells, heads):
+        cell.text = head
+    for values in rows:
+        for cell, value in zip(table.add_row().cells, values):
+            cell.text = value
+    for row in table.rows:  # tables in 四号 so that a row fits the page
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(12)
+
+
 def quarterly_docx(session: Session, filters: kpi.KpiFilter, *, now: datetime, county: str,
                    lang: str = labels.DEFAULT_LANGUAGE) -> bytes:
-    """The quarterly analysis: every KPI, the trend and the breakdowns as charts, townships and
-    categories as tables, the rankings' top and bottom, the hot spots."""
+    """The quarterly analysis in the style of an official document: a written summary of the
+    quarter's figures, every KPI, the trend and the breakdowns as charts, townships and categories
+    as tables, the full rankings of townships and units (every rank, numbered once)."""
     import vl_convert
     from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm
 
     t = lambda key, **v: labels.t(key, lang, **v)  # noqa: E731
     figures = kpi.compute(session, filters, now=now)
+    rates = figures.rates
     doc = Document()
-    doc.add_heading(t("report.quarterly.title", county=county), level=0)
-    doc.add_paragraph(t("report.period", start=filters.start.isoformat(), end=filters.end.isoformat()))
+    _official_style(doc)
+    doc.add_heading(t("report.quarterly.title", county=county), level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph(t("report.period", start=filters.start.isoformat(), end=filters.end.isoformat())
+                      ).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_heading(t("report.quarterly.summary_head"), level=1)
+    summary = t("report.quarterly.summary", received=f"{figures.counts['received']:,}", closed=f"{figures.counts['closed']:,}",
+                closure=_pct(rates["closure_rate"]), on_time=_pct(rates["on_time_rate"]),
+                feedback=_pct(rates["feedback_rate"]), satisfaction=_pct(rates["satisfaction_rate"]),
+                backlog=f"{figures.backlog:,}", overdue=f"{figures.overdue:,}")
+    townships = kpi.by_group(session, filters, group="township")
+    townships = townships[townships["id"].notna() & townships["closure_rate"].notna()]
+    if len(townships) >= 2:
+        ordered = townships.sort_values("closure_rate", ascending=False)
+        best, worst = ordered.iloc[0], ordered.iloc[-1]
+        summary += t("report.quarterly.best_worst", best=best["name"], best_rate=_pct(best["closure_rate"]),
+                     worst=worst["name"], worst_rate=_pct(worst["closure_rate"]))
+    doc.add_paragraph(summary).paragraph_format.first_line_indent = Cm(1.1)
     doc.add_heading(t("report.quarterly.kpis"), level=1)
-    table = doc.add_table(rows=1, cols=3)
-    table.style = "Light Grid Accent 1"
-    table.rows[0].cells[0].text, table.rows[0].cells[1].text, table.rows[0].cells[2].text = (
-        t("report.col.kpi"), t("report.col.value"), t("report.col.basis"))
-    for key, (num, den) in kpi.RATES.items():
-        cells = table.add_row().cells
-        cells[0].text, cells[1].text = t(f"kpi.{key}"), _pct(figures.rates[key])
-        cells[2].text = f"{figures.counts[num]:,} / {figures.counts[den]:,}"
+    rows = [[t(f"kpi.{key}"), _pct(rates[key]), f"{figures.counts[num]:,} / {figures.counts[den]:,}"]
+            for key, (num, den) in kpi.RATES.items()]
     for key, value in (("received", figures.counts["received"]), ("backlog", figures.backlog),
-                       ("overdue", figures.overdue), ("participation_rate", _pct(figures.rates["participation_rate"])),
+                       ("overdue", figures.overdue), ("participation_rate", _pct(rates["participation_rate"])),
                        ("response_median", figures.response_hours["median"]),
                        ("handling_median", figures.handling_hours["median"]),
                        ("handling_p90", figures.handling_hours["p90"])):
-        cells = table.add_row().cells
-        cells[0].text, cells[1].text = t(f"kpi.{key}"), "—" if value is None else str(value)
+        rows.append([t(f"kpi.{key}"), "—" if value is None else str(value), ""])
+    _table(doc, [t("report.col.kpi"), t("report.col.value"), t("report.col.basis")], rows)
     trend = kpi.weekly(session, filters)
     if not trend.empty:
         doc.add_heading(t("dash.weekly"), level=1)
         spec = charts.weekly_trend(trend, received=t("kpi.received"), closed=t("kpi.closed"), week=t("dash.week"))
-        doc.add_picture(io.BytesIO(vl_convert.vegalite_to_png(spec.properties(width=560).to_dict(), scale=2)), width=Cm(16))
+        doc.add_picture(io.BytesIO(vl_convert.vegalite_to_png(spec.properties(width=560).to_dict(), scale=2)), width=Cm(15.6))
     for group in ("township", "category"):
         frame = kpi.by_group(session, filters, group=group)
         frame = frame[frame["id"].notna()]
@@ -207,23 +285,21 @@ def quarterly_docx(session: Session, filters: kpi.KpiFilter, *, now: datetime, c
         doc.add_heading(t(f"dash.by_{group}"), level=1)
         spec = charts.breakdown(frame.head(15), received=t("kpi.received"), closure=t("kpi.closure_rate"))
         doc.add_picture(io.BytesIO(vl_convert.vegalite_to_png(spec.properties(width=520).to_dict(), scale=2)), width=Cm(15))
-        rows = doc.add_table(rows=1, cols=5)
-        rows.style = "Light Grid Accent 1"
-        for cell, head in zip(rows.rows[0].cells, ("dash.col.name", "kpi.received", "kpi.closure_rate",
-                                                   "kpi.on_time_rate", "kpi.satisfaction_rate")):
-            cell.text = t(head)
-        for row in frame.itertuples():
-            cells = rows.add_row().cells
-            cells[0].text, cells[1].text = str(row.name), f"{row.received:,}"
-            cells[2].text, cells[3].text = _pct(row.closure_rate), _pct(row.on_time_rate)
-            cells[4].text = _pct(row.satisfaction_rate)
-    ranked = kpi.ranking(session, filters, group="unit")
-    if not ranked.empty:
-        doc.add_heading(t("dash.rankings"), level=1)
-        doc.add_paragraph(t("dash.rank_rule", n=kpi.MIN_CASES["unit"], floor=kpi.SCORE_FLOOR))
-        for row in pd.concat([ranked.head(5), ranked.tail(5)]).drop_duplicates("id").itertuples():
-            doc.add_paragraph(f"{row.rank}. {row.name}  {row.score:.1f}"
-                              + (f"  {t('dash.below_floor')}" if row.flagged else ""), style="List Number")
+        _table(doc, [t(h) for h in ("dash.col.name", "kpi.received", "kpi.closure_rate", "kpi.on_time_rate",
+                                    "kpi.satisfaction_rate")],
+               [[str(row.name), f"{row.received:,}", _pct(row.closure_rate), _pct(row.on_time_rate),
+                 _pct(row.satisfaction_rate)] for row in frame.itertuples()])
+    for group in ("township", "unit"):
+        ranked = kpi.ranking(session, filters, group=group)
+        if ranked.empty:
+            continue
+        doc.add_heading(t(f"report.quarterly.rank_{group}"), level=1)
+        doc.add_paragraph(t("dash.rank_rule", n=kpi.MIN_CASES[group], floor=kpi.SCORE_FLOOR))
+        _table(doc, [t("dash.col.rank"), t("dash.col.name"), t("dash.col.score"), t("kpi.received")],
+               [[str(row.rank), str(row.name) + (f"（{t('dash.below_floor')}）" if row.flagged else ""),
+                 f"{row.score:.1f}", f"{row.received:,}"] for row in ranked.itertuples()])
+    doc.add_paragraph(t("report.quarterly.issued", county=county, day=f"{now:%Y年%m月%d日}" if lang == "zh"
+                        else f"{now:%Y-%m-%d}")).alignment = WD_ALIGN_PARAGRAPH.RIGHT
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

@@ -35,6 +35,7 @@ with ui.session() as s:
     cf = casefile.open_case(s, user=user, tracking_code=code)
     categories = network.categories(s)
     units = network.handling_units(s)
+    county = network.county_name(s)
 if cf is None:
     st.warning(ui.tr("case.not_found"))
     st.stop()
@@ -107,11 +108,11 @@ with right:
 sheets = st.columns(4)
 if case.dispatched_at:
     sheets[0].download_button(ui.tr("case.sheet.dispatch"), icon=":material/print:", mime="text/html",
-                              data=casefile_sheets.dispatch_notice(cf, issuer=ui.tr("case.sheet.issuer")),
+                              data=casefile_sheets.dispatch_notice(cf, issuer=ui.tr("case.sheet.issuer", county=county)),
                               file_name=f"{case.tracking_code}-交办单.html", key="case_sheet_dispatch")
 if cf.reports:
     sheets[1].download_button(ui.tr("case.sheet.report"), icon=":material/print:", mime="text/html",
-                              data=casefile_sheets.handling_report_sheet(cf, issuer=ui.tr("case.sheet.issuer")),
+                              data=casefile_sheets.handling_report_sheet(cf, issuer=ui.tr("case.sheet.issuer", county=county)),
                               file_name=f"{case.tracking_code}-办理报告单.html", key="case_sheet_report")
 
 with ui.session() as s:

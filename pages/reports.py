@@ -2,6 +2,7 @@
 portfolios (print-ready HTML) and the quarterly analysis (.docx with charts), each from core.kpi."""
 from datetime import date, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from core import alerts, kpi, network, reports, ui
@@ -21,7 +22,8 @@ filters = reports.month_filter(month)
 with ui.session() as s:
     table = reports.monthly_table(s, filters, ui.lang())
 heads = reports.monthly_headers(ui.lang())
-shown = table.rename(columns=heads)
+shown = table.assign(**{key: table[key].map(lambda v: "—" if v is None or pd.isna(v) else f"{v:.1%}")
+                         for key in reports.MONTHLY_RATES}).rename(columns=heads)
 shown = shown[[heads[c] for c in table.columns if not c.startswith("channel:") or table[c].sum() > 0]]
 st.dataframe(shown, hide_index=True, width="stretch")
 st.download_button(ui.tr("report.download") + " .xlsx",
@@ -39,6 +41,7 @@ for _ in range(6):
     periods.append((first, last))
     day = first - timedelta(days=1)
 chosen = st.selectbox(ui.tr("report.digest.period"), periods, key="rep_digest",
+                      index=periods.index(reports.last_finished_digest_period(today)),
                       format_func=lambda p: f"{p[0]:%Y-%m-%d} – {p[1]:%Y-%m-%d}")
 with ui.session() as s:
     digest = reports.ten_day_digest(s, start=chosen[0], end=chosen[1], now=now, county=county, lang=ui.lang())

@@ -241,6 +241,9 @@ def test_notice_html_escapes_what_it_prints(county):
     occ = reception.occurrence(s, f"{c['rule'].id}:2026-12-10")
     page = reception.notice_html(s, occ, county="测试县")
     assert "<script>" not in page and "&lt;script&gt;" in page and "测试县领导接访预告" in page
+    # ready for the board: A4, and who issues it on which day (not yet published: its due day)
+    assert "@page{size:A4" in page
+    assert f"测试县民情民意联络中心　{occ.notice_due:%Y年%m月%d日}" in page
 
 
 def test_a_leader_answers_only_for_their_own_receptions(county):
