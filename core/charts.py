@@ -8,12 +8,22 @@ import pandas as pd
 FONT = "Noto Sans CJK SC"
 
 
-def _themed(chart: alt.Chart, *, height: int) -> alt.Chart:
+WALL_TEXT, WALL_GRID = "#e5e7eb", "#334155"  # the big screen: light text on a dark wall, read from across a room
+
+
+def _themed(chart: alt.Chart, *, height: int, wall: bool = False) -> alt.Chart:
+    if wall:
+        return chart.properties(height=height, background="transparent").configure_axis(
+            labelFont=FONT, titleFont=FONT, labelFontSize=18, titleFontSize=18, labelColor=WALL_TEXT,
+            titleColor=WALL_TEXT, gridColor=WALL_GRID, domainColor=WALL_GRID, tickColor=WALL_GRID, labelLimit=260,
+        ).configure_legend(labelFont=FONT, titleFont=FONT, labelFontSize=18, titleFontSize=18, labelColor=WALL_TEXT,
+                           titleColor=WALL_TEXT).configure_title(font=FONT, color=WALL_TEXT).configure_view(stroke=None)
     return chart.properties(height=height).configure_axis(labelFont=FONT, titleFont=FONT) \
         .configure_legend(labelFont=FONT, titleFont=FONT).configure_title(font=FONT)
 
 
-def weekly_trend(frame: pd.DataFrame, *, received: str, closed: str, week: str, height: int = 260) -> alt.Chart:
+def weekly_trend(frame: pd.DataFrame, *, received: str, closed: str, week: str, height: int = 260,
+                 wall: bool = False) -> alt.Chart:
     """Cases received and closed per week (core.kpi.weekly)."""
     # the week's Monday as text: a local date must not drift a day through the browser's time zone
     data = frame.assign(week=pd.to_datetime(frame["week"]).dt.strftime("%m-%d"))
@@ -24,10 +34,10 @@ def weekly_trend(frame: pd.DataFrame, *, received: str, closed: str, week: str, 
         y=alt.Y("n:Q", title=None),
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
         tooltip=["week:O", "series:N", "n:Q"])
-    return _themed(chart, height=height)
+    return _themed(chart, height=height, wall=wall)
 
 
-def breakdown(frame: pd.DataFrame, *, received: str, closure: str, height: int = 320) -> alt.Chart:
+def breakdown(frame: pd.DataFrame, *, received: str, closure: str, height: int = 320, wall: bool = False) -> alt.Chart:
     """Received per township or category, coloured by closure rate (core.kpi.by_group); a bar
     can be clicked (selection "pick" on the row's id)."""
     data = frame[["id", "name", "received", "closure_rate"]].rename(columns={"received": received,
@@ -40,4 +50,4 @@ def breakdown(frame: pd.DataFrame, *, received: str, closure: str, height: int =
         color=alt.Color(f"{closure}:Q", scale=alt.Scale(domain=[0.5, 1], scheme="redyellowgreen", clamp=True),
                         legend=alt.Legend(format="%")),
         tooltip=["name:N", f"{received}:Q", alt.Tooltip(f"{closure}:Q", format=".1%")])
-    return _themed(chart, height=height)
+    return _themed(chart, height=height, wall=wall)

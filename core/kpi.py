@@ -299,9 +299,21 @@ def weekly(session: Session, filters: KpiFilter) -> pd.DataFrame:
     frame = pd.DataFrame([(pd.Timestamp(str(d)), int(n), int(c or 0)) for d, n, c in rows],
                          columns=["day", "received", "closed"])
     if frame.empty:
-        return pd.DataFrame(columns=["week", "received", "closed"])
+        return pd.DataFrame(columns=["week", "received", "closed", "days"])
     frame["week"] = frame["day"] - pd.to_timedelta(frame["day"].dt.day_of_week, unit="D")
-    return frame.groupby("week", as_index=False)[["received", "closed"]].sum()
+    weeks = frame.groupby("week", as_index=False)[["received", "closed"]].sum()
+    start, end = pd.Timestamp(filters.start), pd.Timestamp(filters.end)
+    weeks["days"] = [(min(w + pd.Timedelta(days=6), end) - max(w, start)).days + 1 for w in weeks["week"]]
+    return weeks
+
+
+def full_weeks(weeks: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The weeks wholly inside the period, and how many days the partial ones held. Why: a week
+    of two days drawn next to weeks of seven looks like a collapse that did not happen."""
+    whole = weeks["days"] >= 7
+    if not whole.any():
+        return weeks, 0
+    return weeks[whole], int(weeks.loc[~whole, "days"].sum())
 
 
 # Composite score (0–100) for rankings; weights sum to 1.

@@ -272,7 +272,7 @@ def quarterly_docx(session: Session, filters: kpi.KpiFilter, *, now: datetime, c
                        ("handling_p90", figures.handling_hours["p90"])):
         rows.append([t(f"kpi.{key}"), "—" if value is None else str(value), ""])
     _table(doc, [t("report.col.kpi"), t("report.col.value"), t("report.col.basis")], rows)
-    trend = kpi.weekly(session, filters)
+    trend, _left_out = kpi.full_weeks(kpi.weekly(session, filters))
     if not trend.empty:
         doc.add_heading(t("dash.weekly"), level=1)
         spec = charts.weekly_trend(trend, received=t("kpi.received"), closed=t("kpi.closed"), week=t("dash.week"))

@@ -20,30 +20,40 @@ with ui.session() as s:
     categories = network.categories(s)
     units = network.handling_units(s)
 
-big = st.toggle(ui.tr("dash.big_screen"), key="dash_big")
-if big:
-    st.html("<style>[data-testid='stSidebar'],header{display:none}"
-            "[data-testid='stMetricValue']{font-size:3.2rem}[data-testid='stMetricLabel'] p{font-size:1.3rem}"
-            ".block-container{max-width:100%;padding:1rem 2rem}</style>")
+big = st.toggle(ui.tr("dash.big_screen"), value=st.query_params.get("big") == "1", key="dash_big")
+if big:  # kept in the address, so that the wall screen comes back as it was after a reload
+    st.query_params["big"] = "1"
+    st.html(f"<style>[data-testid='stSidebar'],header,[data-testid='stSidebarCollapsedControl']{{display:none}}"
+            f".stApp,[data-testid='stAppViewContainer']{{background:#0b1220;color:{charts.WALL_TEXT};min-height:100vh}}"
+            f".stApp h1,.stApp h4,.stApp p,.stApp label,.stApp small{{color:{charts.WALL_TEXT}}}"
+            f"[data-testid='stCaptionContainer']{{color:#94a3b8}}"
+            f"[data-testid='stMetric']{{background:#111a2e;border-color:#1f2a44 !important}}"
+            f"[data-testid='stMetricValue']{{font-size:3.6rem;color:#fff}}[data-testid='stMetricLabel'] p{{font-size:1.4rem}}"
+            f".block-container{{max-width:100%;padding:1rem 2rem}}</style>")
+else:
+    st.query_params.pop("big", None)
 
 PERIODS = {"month": (today.replace(day=1), today), "last30": (today - timedelta(days=29), today),
            "quarter": (date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today),
            "year": (date(today.year, 1, 1), today)}
-c1, c2, c3, c4 = st.columns(4)
-period = c1.selectbox(ui.tr("dash.period"), [*PERIODS, "custom"], key="dash_period",
-                      format_func=lambda p: ui.tr(f"dash.period.{p}"))
-if period == "custom":
-    picked = c1.date_input(ui.tr("dash.period.custom"), value=PERIODS["month"], key="dash_dates")
-    start, end = picked if isinstance(picked, tuple) and len(picked) == 2 else PERIODS["month"]
+if big:  # the wall shows this month, all of it
+    (start, end), township, category, unit = PERIODS["month"], None, None, None
 else:
-    start, end = PERIODS[period]
-township = c2.selectbox(ui.tr("field.township_id"), [None, *[t.id for t in townships]], key="dash_town",
-                        format_func=lambda v: ui.tr("ledger.all") if v is None else next(t.name for t in townships if t.id == v))
-category = c3.selectbox(ui.tr("field.category_id"), [None, *[c.id for c in categories]], key="dash_cat",
-                        format_func=lambda v: ui.tr("ledger.all") if v is None else next(
-                            (c.name_en if ui.lang() == "en" else c.name_zh) for c in categories if c.id == v))
-unit = c4.selectbox(ui.tr("board.unit"), [None, *[u.id for u in units]], key="dash_unit",
-                    format_func=lambda v: ui.tr("ledger.all") if v is None else next(u.name for u in units if u.id == v))
+    c1, c2, c3, c4 = st.columns(4)
+    period = c1.selectbox(ui.tr("dash.period"), [*PERIODS, "custom"], key="dash_period",
+                          format_func=lambda p: ui.tr(f"dash.period.{p}"))
+    if period == "custom":
+        picked = c1.date_input(ui.tr("dash.period.custom"), value=PERIODS["month"], key="dash_dates")
+        start, end = picked if isinstance(picked, tuple) and len(picked) == 2 else PERIODS["month"]
+    else:
+        start, end = PERIODS[period]
+    township = c2.selectbox(ui.tr("field.township_id"), [None, *[t.id for t in townships]], key="dash_town",
+                            format_func=lambda v: ui.tr("ledger.all") if v is None else next(t.name for t in townships if t.id == v))
+    category = c3.selectbox(ui.tr("field.category_id"), [None, *[c.id for c in categories]], key="dash_cat",
+                            format_func=lambda v: ui.tr("ledger.all") if v is None else next(
+                                (c.name_en if ui.lang() == "en" else c.name_zh) for c in categories if c.id == v))
+    unit = c4.selectbox(ui.tr("board.unit"), [None, *[u.id for u in units]], key="dash_unit",
+                        format_func=lambda v: ui.tr("ledger.all") if v is None else next(u.name for u in units if u.id == v))
 filters = kpi.KpiFilter(start=start, end=end, township_id=township, category_id=category, unit_id=unit)
 
 
@@ -63,6 +73,8 @@ def open_list(drill: str, source: str | None = None, picked=None) -> None:
 
 
 def drill_button(key: str, n: int) -> None:
+    if big:  # nobody clicks a wall
+        return
     if st.button(ui.tr("dash.see", n=f"{n:,}"), key=f"dash_see_{key}", type="tertiary"):
         open_list(key)
 
@@ -112,8 +124,12 @@ def live() -> None:
     with left:
         st.markdown(f"#### {ui.tr('dash.weekly')}")
         if not data["weekly"].empty:
-            st.altair_chart(charts.weekly_trend(data["weekly"], received=ui.tr("kpi.received"),
-                                                closed=ui.tr("kpi.closed"), week=ui.tr("dash.week")), width="stretch")
+            weeks, left_out = kpi.full_weeks(data["weekly"])
+            st.altair_chart(charts.weekly_trend(weeks, received=ui.tr("kpi.received"), closed=ui.tr("kpi.closed"),
+                                                week=ui.tr("dash.week"), height=360 if big else 260, wall=big),
+                            width="stretch", theme=None if big else "streamlit")
+            if left_out:
+                st.caption(ui.tr("dash.partial_weeks", days=left_out))
     with right:
         st.markdown(f"#### {ui.tr('dash.ticker')}")
         urgent = data["ticker"]
@@ -123,18 +139,53 @@ def live() -> None:
             tag = ui.tr("flag.major") if row.is_major else ui.tr("flag.urgent")
             st.markdown(f":red-badge[{tag}] `{row.tracking_code}` {html.escape(row.title)} "
                         f"<small>{row.received_at:%m-%d %H:%M}</small>", unsafe_allow_html=True)
+    if big:  # one panel at a time, the next at each refresh: townships, categories, the two rankings
+        turn = st.session_state.get("dash_turn", -1) + 1
+        st.session_state["dash_turn"] = turn
+        panel = WALL_PANELS[turn % len(WALL_PANELS)]
+        if panel.startswith("rank_"):
+            wall_ranking(data[panel], panel)
+        else:
+            breakdown(data, panel, wall=True)
+        return
     a, b = st.columns(2)
     for col, group in ((a, "township"), (b, "category")):
         with col:
-            st.markdown(f"#### {ui.tr(f'dash.by_{group}')}")
-            frame = data[group]
-            if not frame.empty:
-                clicked = st.altair_chart(charts.breakdown(frame.head(15), received=ui.tr("kpi.received"),
-                                                           closure=ui.tr("kpi.closure_rate")),
-                                          width="stretch", on_select="rerun", key=f"dash_chart_{group}")
-                points = (clicked.selection.get("pick") or []) if clicked else []
-                if points:
-                    open_list(f"{group}:{points[0]['id']}", f"chart_{group}", points[0]["id"])
+            breakdown(data, group)
+
+
+WALL_PANELS = ("township", "category", "rank_unit", "rank_township")
+
+
+def breakdown(data: dict, group: str, wall: bool = False) -> None:
+    st.markdown(f"#### {ui.tr(f'dash.by_{group}')}")
+    frame = data[group]
+    if frame.empty:
+        return
+    chart = charts.breakdown(frame.head(15), received=ui.tr("kpi.received"), closure=ui.tr("kpi.closure_rate"),
+                             height=520 if wall else 320, wall=wall)
+    if wall:
+        st.altair_chart(chart, width="stretch", theme=None)
+        return
+    clicked = st.altair_chart(chart, width="stretch", on_select="rerun", key=f"dash_chart_{group}")
+    points = (clicked.selection.get("pick") or []) if clicked else []
+    if points:
+        open_list(f"{group}:{points[0]['id']}", f"chart_{group}", points[0]["id"])
+
+
+def wall_ranking(ranked: pd.DataFrame, panel: str) -> None:
+    group = panel.removeprefix("rank_")
+    st.markdown(f"#### {ui.tr('dash.rankings')} · {ui.tr(f'dash.rank.{group}')}")
+    if ranked.empty:
+        st.caption(ui.tr("ledger.empty"))
+        return
+    rows = "".join(f"<tr><td>{int(r['rank'])}</td><td>{html.escape(str(r['name']))}</td><td>{r['score']:.1f}</td>"
+                   f"<td>{percent(r['on_time_rate'])}</td><td>{percent(r['satisfaction_rate'])}</td></tr>"
+                   for _i, r in ranked.head(10).iterrows())
+    heads = "".join(f"<th>{html.escape(ui.tr(k))}</th>" for k in ("dash.col.rank", "dash.col.name", "dash.col.score",
+                                                                  "kpi.on_time_rate", "kpi.satisfaction_rate"))
+    st.html(f"<table style='width:100%;font-size:1.6rem;color:{charts.WALL_TEXT};border-collapse:collapse'>"
+            f"<thead><tr style='text-align:left;color:#94a3b8'>{heads}</tr></thead><tbody>{rows}</tbody></table>")
 
 
 live()
@@ -151,6 +202,8 @@ for alert in clusters:  # a group problem forming is shown loud, not only listed
         st.markdown(":red[:material/crisis_alert: **" + ui.tr(
             "alert.cluster", place=alert.place, category=alert.category, n=alert.count,
             since=f"{alert.first_at:%m-%d %H:%M}") + "**]")
+if big:  # the wall shows the forming clusters; the list, acknowledgement and rankings are for desks
+    st.stop()
 if not found:
     st.caption(ui.tr("dash.alerts_none"))
 else:

@@ -70,6 +70,11 @@ def test_an_alert_is_acknowledged_with_a_note(ddb):
 def test_big_screen_mode_and_custom_filters(ddb):
     at = open_page("dashboard", "leader")
     at.toggle(key="dash_big").set_value(True).run()
+    assert not at.exception and at.query_params.get("big") == "1"
+    assert not [b for b in at.selectbox if b.key == "dash_period"]  # the wall has no filters
+    assert not [b for b in at.button if b.key and b.key.startswith("dash_see_")]  # and nothing to click
+    at.toggle(key="dash_big").set_value(False).run()
+    assert "big" not in at.query_params
     at.selectbox(key="dash_period").select("year").run()
     assert not at.exception and not at.error
 

@@ -141,6 +141,13 @@ def test_filters_by_unit_and_breakdowns_add_up(county):
     weeks = kpi.weekly(s, OCT)
     assert weeks["received"].sum() == 7 and weeks["closed"].sum() == 3  # of October's cohort: good, late, spot
     assert all(w.weekday() == 0 for w in weeks["week"])
+    # October 2026 starts on a Thursday and ends on a Saturday: both edge weeks are partial
+    october = pd.date_range("2026-10-01", "2026-10-31")
+    for week, days in zip(weeks["week"], weeks["days"]):
+        assert days == sum(1 for d in october if week <= d < week + pd.Timedelta(days=7))
+    whole, left_out = kpi.full_weeks(pd.DataFrame({"week": pd.to_datetime(["2026-09-28", "2026-10-05", "2026-10-26"]),
+                                                   "received": [1, 5, 2], "closed": [0, 3, 1], "days": [4, 7, 6]}))
+    assert list(whole["received"]) == [5] and left_out == 10
 
 
 def test_a_unit_with_one_case_cannot_top_the_ranking(engine):

@@ -4,11 +4,12 @@ reload, the English switch works, a deep link to another role's page is refused.
 Helpers and the screenshot folder are in tests/e2e/conftest.py."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
-from tests.e2e.conftest import TIMEOUT_MS, open_as, shot, sign_in, streamlit_server
+from tests.e2e.conftest import TIMEOUT_MS, no_traceback, open_as, settle, shot, sign_in, streamlit_server
 
 DATABASE: dict[str, str] = {}  # the server's database, for tests that look a case up
 
@@ -156,8 +157,24 @@ def test_the_dashboard_refreshes_itself_and_has_a_big_screen_mode(server, browse
     assert page.get_by_text("每 30 秒自动刷新").first.inner_text() != updated
     assert page.locator("[data-testid='stException']").count() == 0
     shot(page, "dashboard_leader")
+    page.close()
+
+
+def test_the_big_screen_is_a_dark_wall_that_survives_a_reload_and_turns_its_panels(server, browser):
+    page = open_as(browser, server, "leader", "dashboard", "领导驾驶舱", width=1920, height=1080)
     page.get_by_text("大屏模式").click()
-    page.wait_for_timeout(1500)
+    page.wait_for_function("() => location.search.includes('big=1')", timeout=TIMEOUT_MS)
+    page.reload()  # the wall screen comes back as it was
+    page.get_by_text("四个100%").wait_for(timeout=TIMEOUT_MS)
+    settle(page)
     assert not page.locator("[data-testid='stSidebar']").is_visible()
+    assert page.get_by_text("统计期间").count() == 0  # no filters
+    assert page.get_by_role("button", name=re.compile("^查看")).count() == 0  # and nothing to click
+    background = page.locator(".stApp").first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert sum(int(v) for v in re.findall(r"\d+", background)[:3]) < 120, background  # dark
+    panel = page.locator("h4").filter(has_text=re.compile("^按|排名")).first.inner_text()
     shot(page, "dashboard_big_screen")
+    page.wait_for_timeout(32_000)  # at the next refresh the next panel
+    assert page.locator("h4").filter(has_text=re.compile("^按|排名")).first.inner_text() != panel
+    no_traceback(page)
     page.close()
