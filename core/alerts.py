@@ -48,6 +48,7 @@ class Alert:
     count: int
     first_at: datetime
     case_ids: tuple[int, ...]
+    category_en: str = ""
     acknowledged_note: str | None = None
     acknowledged_at: datetime | None = None
 
@@ -67,9 +68,10 @@ def clusters(session: Session, *, now: datetime, cases: int | None = None, hours
     groups: dict[tuple[int, int], list] = {}
     for place_id, category_id, case_id, received in rows:
         groups.setdefault((place_id, category_id), []).append((case_id, received))
-    names, categories = _names(session)
+    names, categories, categories_en = _names(session)
     return [Alert(kind="cluster", key=f"cluster:{place_id}:{category_id}:{found[0][0]}", place=names.get(place_id, ""),
-                  category=categories.get(category_id, ""), count=len(found), first_at=found[0][1],
+                  category=categories.get(category_id, ""),
+                  category_en=categories_en.get(category_id, ""), count=len(found), first_at=found[0][1],
                   case_ids=tuple(case_id for case_id, _at in found))
             for (place_id, category_id), found in groups.items() if len(found) >= cases]
 
@@ -100,9 +102,10 @@ def rereports(session: Session, *, now: datetime, days: int | None = None) -> li
                Case.status.not_in((S.closed, S.explained, S.merged)), Case.category_id.is_not(None),
                sa.or_(*(select(earlier.id).where(match).exists() for match in matches)))
         .order_by(Case.received_at.desc())).all()
-    names, categories = _names(session)
+    names, categories, categories_en = _names(session)
     return [Alert(kind="rereport", key=f"rereport:{case_id}", place=names.get(place_id, ""),
-                  category=categories.get(category_id, ""), count=1, first_at=received, case_ids=(case_id,))
+                  category=categories.get(category_id, ""),
+                  category_en=categories_en.get(category_id, ""), count=1, first_at=received, case_ids=(case_id,))
             for case_id, received, place_id, category_id in rows]
 
 
@@ -115,9 +118,11 @@ def cases_behind(session: Session, alert: Alert) -> sa.ColumnElement[bool]:
     return sa.or_(Case.id.in_(alert.case_ids), Case.id.in_(repeated.scalar_subquery().correlate(None)))
 
 
-def _names(session: Session) -> tuple[dict[int, str], dict[int, str]]:
-    return (dict(session.exec(select(Unit.id, Unit.name)).all()),
-            dict(session.exec(select(Category.id, Category.name_zh)).all()))
+def _names(session: Session) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
+    """Unit names, and category names in Chinese and English."""
+    categories = session.exec(select(Category.id, Category.name_zh, Category.name_en)).all()
+    return (dict(session.exec(select(Unit.id, Unit.name)).all()), {i: zh for i, zh, _en in categories},
+            {i: en for i, _zh, en in categories})
 
 
 def _days_before(session: Session, column, days: int):

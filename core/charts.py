@@ -45,7 +45,7 @@ def breakdown(frame: pd.DataFrame, *, received: str, closure: str, height: int =
     data["id"] = data["id"].map(lambda i: "none" if pd.isna(i) else str(int(i)))
     pick = alt.selection_point(name="pick", fields=["id"])
     chart = alt.Chart(data).mark_bar(cursor="pointer").add_params(pick).encode(
-        y=alt.Y("name:N", sort="-x", title=None),
+        y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X(f"{received}:Q"),
         color=alt.Color(f"{closure}:Q", scale=alt.Scale(domain=[0.5, 1], scheme="redyellowgreen", clamp=True),
                         legend=alt.Legend(format="%")),

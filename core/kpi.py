@@ -274,11 +274,13 @@ def by_group(session: Session, filters: KpiFilter, *, group: str, counted: pd.Da
     column = f"{group}_id"
     frame = counted.groupby(column, dropna=False, as_index=False)[list(CONDITIONS)].sum().rename(columns={column: "id"})
     if group == "category":
-        names = dict(session.exec(select(Category.id, Category.name_zh)).all())
+        rows = session.exec(select(Category.id, Category.name_zh, Category.name_en)).all()
+        names, names_en = {i: zh for i, zh, _en in rows}, {i: en for i, _zh, en in rows}
     else:
-        names = dict(session.exec(select(Unit.id, Unit.name)).all())
+        names = names_en = dict(session.exec(select(Unit.id, Unit.name)).all())
     frame["id"] = frame["id"].astype("Int64")
     frame.insert(1, "name", frame["id"].map(lambda i: names.get(i, "") if pd.notna(i) else ""))
+    frame.insert(2, "name_en", frame["id"].map(lambda i: names_en.get(i, "") if pd.notna(i) else ""))
     for key, (num, den) in RATES.items():
         frame[key] = (frame[num] / frame[den].where(frame[den] > 0)).astype(float)
     return frame.sort_values("received", ascending=False).reset_index(drop=True)

@@ -822,7 +822,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "dash.period.year": ("本年", "This year"),
     "dash.period.custom": ("自定义", "Custom"),
     "dash.partial_weeks": ("首尾不满一周的 {days} 天未画入趋势（已计入上方各项合计）。",
-                           "{days} days in part-weeks at either end are left out of the trend (they are in the totals above)."),
+                           "{days} day(s) in part-weeks at either end are left out of the trend (they are in the totals above)."),
     "dash.see": ("查看 {n} 件 →", "See {n} →"),
     "dash.updated": ("更新于 {at}（每 {s} 秒自动刷新）· {start} 至 {end} 受理的事项", "Updated {at} (refreshes every {s} s) · cases received {start} to {end}"),
     "dash.four": ("四个100%", "The four 100 %"),

@@ -282,6 +282,8 @@ def quarterly_docx(session: Session, filters: kpi.KpiFilter, *, now: datetime, c
         frame = frame[frame["id"].notna()]
         if frame.empty:
             continue
+        if lang == "en":
+            frame = frame.assign(name=frame["name_en"])
         doc.add_heading(t(f"dash.by_{group}"), level=1)
         spec = charts.breakdown(frame.head(15), received=t("kpi.received"), closure=t("kpi.closure_rate"))
         doc.add_picture(io.BytesIO(vl_convert.vegalite_to_png(spec.properties(width=520).to_dict(), scale=2)), width=Cm(15))

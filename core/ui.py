@@ -167,6 +167,7 @@ def page_chrome() -> None:
   content: "{button}"; font-size: 0.875rem; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{drop}"; font-size: 0.8rem; }}
+{'[data-testid="InputInstructions"] { display: none; }' if lang() == "zh" else ""}
 </style>
 <script>
 if (!window.mqtMenuCloses) {{
@@ -189,12 +190,20 @@ def page_title(key: str) -> str:
 
 
 def language_switch() -> None:
+    """The language the user chose, kept in the address (?lang=en) so that a reload or a link
+    copied from the address bar keeps it; Chinese, the default, needs no parameter."""
+    if "app_lang" not in st.session_state and st.query_params.get("lang") in labels.LANGUAGES:
+        st.session_state["app_lang"] = st.query_params["lang"]
     st.sidebar.segmented_control(
         labels.t("lang.switch"), options=list(labels.LANGUAGES), default=lang(), key="app_lang",
         format_func=lambda code: "中文" if code == "zh" else "English",
     )
     if st.session_state.get("app_lang") is None:  # a click on the selected option clears it
         st.session_state["app_lang"] = labels.DEFAULT_LANGUAGE
+    if lang() == labels.DEFAULT_LANGUAGE:
+        st.query_params.pop("lang", None)
+    else:
+        st.query_params["lang"] = lang()
 
 
 def authenticator() -> stauth.Authenticate:

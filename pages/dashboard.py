@@ -57,6 +57,10 @@ else:
 filters = kpi.KpiFilter(start=start, end=end, township_id=township, category_id=category, unit_id=unit)
 
 
+def category_of(alert: alerts.Alert) -> str:
+    return (alert.category_en or alert.category) if ui.lang() == "en" else alert.category
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
@@ -101,11 +105,12 @@ def live() -> None:
                   help=ui.tr("kpi.help.participation_rate"))
         st.caption(ui.tr("dash.participation", la=k.liaisons_active, lt=k.liaisons_total, ua=k.units_active,
                          ut=k.units_involved))
-    cols = st.columns(6)
     more = [("received", f"{n['received']:,}", n["received"]), ("on_time_rate", percent(rates["on_time_rate"]), n["on_time"]),
             ("follow_up_rate", percent(rates["follow_up_rate"]), n["followed_up"]),
             ("return_rate", percent(rates["return_rate"]), n["returned"]),
             ("backlog", f"{k.backlog:,}", k.backlog), ("overdue", f"{k.overdue:,}", k.overdue)]
+    # English names are longer: two rows of three, so that no label is cut at 1366 px
+    cols = st.columns(6) if ui.lang() == "zh" else [*st.columns(3), *st.columns(3)]
     for col, (key, shown, count) in zip(cols, more):
         with col:
             st.metric(ui.tr(f"kpi.{key}"), shown, border=True, help=ui.tr(f"kpi.help.{key}"))
@@ -162,6 +167,8 @@ def breakdown(data: dict, group: str, wall: bool = False) -> None:
     frame = data[group]
     if frame.empty:
         return
+    if ui.lang() == "en":  # categories by their English names; places keep theirs
+        frame = frame.assign(name=frame["name_en"])
     chart = charts.breakdown(frame.head(15), received=ui.tr("kpi.received"), closure=ui.tr("kpi.closure_rate"),
                              height=520 if wall else 320, wall=wall)
     if wall:
@@ -200,7 +207,7 @@ clusters = [a for a in open_alerts if a.kind == "cluster"]
 for alert in clusters:  # a group problem forming is shown loud, not only listed
     with st.container(border=True):  # red, but not st.error: nothing failed, something is forming
         st.markdown(":red[:material/crisis_alert: **" + ui.tr(
-            "alert.cluster", place=alert.place, category=alert.category, n=alert.count,
+            "alert.cluster", place=alert.place, category=category_of(alert), n=alert.count,
             since=f"{alert.first_at:%m-%d %H:%M}") + "**]")
 if big:  # the wall shows the forming clusters; the list, acknowledgement and rankings are for desks
     st.stop()
@@ -211,7 +218,7 @@ else:
                                             if alert_total > len(found) else ""))
     picked = st.dataframe(pd.DataFrame([{
         ui.tr("dash.alert.kind"): ui.tr(f"dash.alert.kind.{a.kind}"), ui.tr("dash.alert.place"): a.place,
-        ui.tr("dash.alert.category"): a.category, ui.tr("dash.alert.count"): len(a.case_ids),
+        ui.tr("dash.alert.category"): category_of(a), ui.tr("dash.alert.count"): len(a.case_ids),
         ui.tr("dash.alert.since"): f"{a.first_at:%m-%d %H:%M}",
         ui.tr("dash.alert.status"): (ui.tr("dash.acknowledged", at=f"{a.acknowledged_at:%m-%d %H:%M}", note=a.acknowledged_note)
                                      if a.acknowledged_at else ui.tr("dash.alert.open")),
@@ -220,7 +227,7 @@ else:
     rows = list(picked.selection.rows) if picked else []
     if rows:
         alert = found[rows[0]]
-        st.markdown(ui.tr(f"alert.{alert.kind}", place=alert.place, category=alert.category, n=alert.count,
+        st.markdown(ui.tr(f"alert.{alert.kind}", place=alert.place, category=category_of(alert), n=alert.count,
                           since=f"{alert.first_at:%m-%d %H:%M}"))
         x, y = st.columns([1, 3])
         if x.button(ui.tr("dash.see", n=len(alert.case_ids)), key="dash_alert_see", type="tertiary"):

@@ -170,3 +170,27 @@ def test_the_liaisons_phone_flow(server, browser):
     no_traceback(page)
     shot(page, "daily_phone_after_menu")
     page.close()
+
+
+def test_english_is_kept_across_a_reload_and_names_categories_in_english(server, browser):
+    from sqlmodel import select
+
+    from core.models import Category
+    page = open_as(browser, server, "leader", "dashboard", "领导驾驶舱", width=1366, height=2600)
+    engine, s = database()
+    with s:
+        names = s.exec(select(Category.name_zh, Category.name_en)).all()
+    engine.dispose()
+    page.get_by_text("English").first.click()
+    page.get_by_role("heading", name="Leaders' dashboard").first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function("() => location.search.includes('lang=en')", timeout=TIMEOUT_MS)
+    page.reload()  # the choice survives a reload
+    page.get_by_role("heading", name="Leaders' dashboard").first.wait_for(timeout=TIMEOUT_MS)
+    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    alerts = page.locator("[data-testid='stDataFrame']").first.locator("td").all_text_contents()
+    assert set(alerts) & {en for _zh, en in names}  # the alerts name their categories in English
+    assert not set(alerts) & {zh for zh, _en in names}
+    no_traceback(page)
+    shot(page, "daily_dashboard_english")
+    page.close()
