@@ -195,13 +195,16 @@ def action_name(action: CaseAction) -> str:
     return casefile.action_name(action, user, ui.lang())
 
 
+# the forms' widgets are named for the version seen: a refused form keeps what was typed, and once an
+# action went through the forms start empty, so a second click cannot repeat it
+v = f"v{seen_version}"
 for action in allowed:
     with st.expander(action_name(action), expanded=len(allowed) == 1):
         if action in TEMPLATED:
-            ui.template_picker(template_choices[action], template_values, key=f"case_{action}_template",
-                               target_key=f"case_{action}_{TEMPLATED[action][1]}")
-        with st.form(f"case_form_{action}"):
-            values = {field.name: ui.action_field(field, key=f"case_{action}_{field.name}", categories=category_names,
+            ui.template_picker(template_choices[action], template_values, key=f"case_{action}_template_{v}",
+                               target_key=f"case_{action}_{TEMPLATED[action][1]}_{v}")
+        with st.form(f"case_form_{action}_{v}"):
+            values = {field.name: ui.action_field(field, key=f"case_{action}_{field.name}_{v}", categories=category_names,
                                                   units=unit_names, default=default_for(action, field),
                                                   min_date=now.date(), leaders=leader_names)
                       for field in casefile.ACTION_FORMS[action]}

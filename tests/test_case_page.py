@@ -63,9 +63,9 @@ def act(username: str, code: str, action: A, **fields) -> AppTest:
     at = page(username, code)
     assert action_word(username, action) in offered(at), (username, action, offered(at))
     for name, value in fields.items():
-        key = f"case_{action}_{name}"
+        key = f"case_{action}_{name}_v"  # then the version the page was opened at
         widget = next(w for w in [*at.text_input, *at.text_area, *at.selectbox, *at.checkbox, *at.date_input]
-                      if w.key == key)
+                      if w.key and w.key.startswith(key))
         if hasattr(widget, "select"):
             widget.select(value)
         elif hasattr(widget, "check"):
@@ -114,7 +114,9 @@ def test_journey_from_draft_to_close(journey_db):
     at = act("leader", code, A.close)
     assert [e.value for e in at.error] == ["不能结案（三不结案），缺少：回访单。"]
     assert status(engine, code) == S.fed_back
-    act("clerk", code, A.follow_up, note="电话回访，群众满意")
+    at = act("clerk", code, A.follow_up, note="电话回访，群众满意")
+    notes = [w for w in at.text_area if w.key.startswith(f"case_{A.follow_up}_note_")]
+    assert [w.value for w in notes] == [""]  # the form starts empty: a second click records no second 回访
     at = act("leader", code, A.close)
     assert not at.error and status(engine, code) == S.closed
     timeline = page("clerk", code).dataframe[-1].value
@@ -152,7 +154,7 @@ def test_stale_page_is_refused_and_says_who(journey_db):
         services.explain_and_close(s, case_id=case_id, actor=auth.load_current_user(s, "director"), now=DEMO_NOW,
                                    expected_version=1, explanation="已解释")
         s.commit()
-    at.text_area(key=f"case_{A.explain_and_close}_explanation").input("我的解释")
+    at.text_area(key=f"case_{A.explain_and_close}_explanation_v1").input("我的解释")
     next(b for b in at.button if b.label == labels.label(A.explain_and_close)).click()
     at.run()
     assert labels.t("case.stale") in [w.value for w in at.warning]

@@ -107,5 +107,6 @@ def test_the_clerks_reply_starts_from_the_categorys_template(desk_db):
     at.session_state["username"] = "clerk"
     at.session_state["case_code"] = case.tracking_code
     at.run()
-    at.selectbox(key=f"case_{A.feedback}_template").select(choice.id).run()
-    assert at.text_area(key=f"case_{A.feedback}_text").value == expected
+    v = f"v{case.version}"
+    at.selectbox(key=f"case_{A.feedback}_template_{v}").select(choice.id).run()
+    assert at.text_area(key=f"case_{A.feedback}_text_{v}").value == expected
