@@ -12,7 +12,7 @@ from pathlib import PurePath
 import pandas as pd
 from sqlmodel import Session, func, select
 
-from core import board, services
+from core import board, services, workbook
 from core.auth import CurrentUser, sees_personal_data
 from core.errors import DomainError, FormErrors
 from core.ledger import visible_cases
@@ -66,7 +66,9 @@ def _collect(checks: dict[str, callable]) -> dict:
 
 
 def _text(value: str | None, name: str, *, required: bool, low: int = 0, high: int) -> str | None:
-    text = (value or "").strip()
+    """Typed text, normalised at the edge: control characters pasted from other programs (a
+    vertical tab, a NUL) dropped, newlines and tabs kept."""
+    text = workbook.CONTROL_CHARACTERS.sub("", value or "").strip()
     if not text:
         if required:
             raise DomainError("error.fields_missing", field=name, fields=[name])

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import openpyxl
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
@@ -253,22 +252,15 @@ def export_rows(session: Session, *, user: CurrentUser | None) -> list[dict[str,
 
 
 def write_table(rows: list[dict[str, str]], filename: str) -> bytes:
+    """The ledger as .xlsx or UTF-8 CSV; residents' words stay text (no formula, no control character)."""
     if Path(filename).suffix.lower() == ".xlsx":
-        book = openpyxl.Workbook()
-        sheet = book.active
-        sheet.title = "民情台账"
-        sheet.append(list(COLUMNS))
-        for row in rows:
-            sheet.append([row.get(c, "") for c in COLUMNS])
-        buffer = io.BytesIO()
-        book.save(buffer)
-        return buffer.getvalue()
+        return workbook.write_xlsx({"民情台账": (list(COLUMNS), [[row.get(c, "") for c in COLUMNS] for row in rows])})
     if Path(filename).suffix.lower() != ".csv":
         raise DomainError("error.import_type")
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({c: workbook.csv_cell(row.get(c, "")) for c in COLUMNS} for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlmodel import Session, select
 
-from core import charts, kpi, labels, portfolio
+from core import charts, kpi, labels, portfolio, workbook
 from core.ledger import is_overdue_clause
 from core.models import Case, CaseStatus, Channel, Leader, Unit
 
@@ -80,7 +80,7 @@ def monthly_xlsx(table: pd.DataFrame, *, title: str, lang: str = labels.DEFAULT_
     sheet["A1"].alignment = Alignment(horizontal="center")
     sheet.append([heads[c] for c in columns])
     for values in table.itertuples(index=False):
-        sheet.append([None if isinstance(v, float) and pd.isna(v) else v for v in values])
+        workbook.append_row(sheet, [None if isinstance(v, float) and pd.isna(v) else v for v in values])
     line = Side(style="thin", color="000000")
     for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row, max_col=len(columns)):
         for cell in row:

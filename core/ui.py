@@ -2,6 +2,8 @@
 shared widgets."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -267,6 +269,15 @@ def show_flash() -> None:
             st.code(code, language=None)
 
 
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&])")
+
+
+def md(text: object) -> str:
+    """Text someone typed, safe inside st.markdown: every markdown, HTML, autolink (the ':' of
+    http://) and KaTeX ('$') character escaped, so residents' words show as words, never as links."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
 def show_error(exc: DomainError) -> None:
     st.error(exc.message(lang()))
 
@@ -515,7 +526,7 @@ def duplicates_panel(user: CurrentUser, case, *, key: str) -> None:
     for other, score in found:
         left, right = st.columns([5, 1])
         left.markdown(f"`{other.tracking_code}` · {tr('suggest.similar', pct=round(score * 100))} · "
-                      f"{other.received_at:%m-%d %H:%M}  \n{other.title}")
+                      f"{other.received_at:%m-%d %H:%M}  \n{md(other.title)}")
         if right.button(tr("suggest.merge"), key=f"{key}_merge_{other.id}"):
             try:
                 with session() as s:

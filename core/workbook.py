@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -40,7 +41,10 @@ def cell_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    if text[:1] == "'" and text[1:2] in FORMULA_START:  # a guarded formula-like text (csv_cell)
+        text = text[1:]
+    return text
 
 
 def read_sheets(data: bytes, filename: str) -> dict[str, list[list[str]]]:
@@ -58,7 +62,7 @@ def read_sheets(data: bytes, filename: str) -> dict[str, list[list[str]]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise DomainError("error.import_encoding") from None
-        return {"": [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]}
+        return {"": [[cell_text(cell) for cell in row] for row in csv.reader(io.StringIO(text))]}
     raise DomainError("error.import_type")
 
 
@@ -73,6 +77,31 @@ def records(values: list[list[str]], aliases: dict[str, str]) -> tuple[list[str]
     return header, rows
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, newline, return
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula (CSV injection)
+
+
+def plain(value: object) -> object:
+    """A value as it may be written to any spreadsheet: text without control characters, which
+    break .xlsx files (a vertical tab pasted from Word)."""
+    return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell that no spreadsheet runs: text starting like a formula gets a leading apostrophe
+    (read back by `cell_text`)."""
+    value = plain(value)
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def append_row(sheet, values: list[object]) -> None:
+    """A row of an .xlsx sheet with every text kept as text: openpyxl would write "=…" as a formula."""
+    sheet.append([plain(v) for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
+
+
 def write_xlsx(sheets: dict[str, tuple[list[str], list[list[object]]]]) -> bytes:
     """Sheets in order: name → (header, rows)."""
     book = openpyxl.Workbook()
@@ -81,7 +110,7 @@ def write_xlsx(sheets: dict[str, tuple[list[str], list[list[object]]]]) -> bytes
         sheet = book.create_sheet(name)
         sheet.append(header)
         for row in rows:
-            sheet.append(row)
+            append_row(sheet, row)
         sheet.freeze_panes = "A2"
         for i, title in enumerate(header, start=1):
             sheet.column_dimensions[openpyxl.utils.get_column_letter(i)].width = max(10, 2 * len(title) + 4)

@@ -8,7 +8,7 @@ from core.errors import DomainError
 user = ui.require_page("account")
 if user.must_change_password:
     st.warning(ui.tr("account.must_change"))
-st.markdown(f"**{user.display_name}** · `{user.username}`")
+st.markdown(f"**{ui.md(user.display_name)}** · `{user.username}`")
 
 n = st.session_state.get("account_form_n", 0)  # a new form after a change: nothing typed stays on screen
 with st.form(f"account_password_form_{n}"):

@@ -92,7 +92,7 @@ with left:
                          ("case.label.channel", ui.lbl(case.channel, Channel)),
                          ("case.label.received", when(case.received_at)),
                          ("case.label.category", category), ("case.label.liaison", cf.names["liaison"])]:
-        st.markdown(f"**{ui.tr(label)}**：{value or '—'}")
+        st.markdown(f"**{ui.tr(label)}**：{ui.md(value) if value else '—'}")
 with right:
     st.markdown(f"#### {ui.tr('case.handling')}")
     for label, value in [("case.label.unit", cf.names["unit"]), ("case.label.tier", ui.lbl(case.tier, Tier)),
@@ -102,7 +102,7 @@ with right:
                          ("case.label.rating", " / ".join(ui.lbl(r, Rating) or "—" for r in (case.first_rating, case.rating))),
                          ("case.label.signoff", " / ".join(v or "—" for v in (case.responsible_signoff, case.leader_signoff))),
                          ("case.label.returns", f"{case.return_count}（{case.consecutive_returns}）")]:
-        st.markdown(f"**{ui.tr(label)}**：{value or '—'}")
+        st.markdown(f"**{ui.tr(label)}**：{ui.md(value) if value else '—'}")
 
 # printable sheets (交办单 once dispatched, 办理报告单 once reported): print-ready HTML
 sheets = st.columns(4)

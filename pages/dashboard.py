@@ -142,7 +142,7 @@ def live() -> None:
             st.caption(ui.tr("dash.ticker_none"))
         for row in urgent.itertuples():
             tag = ui.tr("flag.major") if row.is_major else ui.tr("flag.urgent")
-            st.markdown(f":red-badge[{tag}] `{row.tracking_code}` {html.escape(row.title)} "
+            st.markdown(f":red-badge[{tag}] `{row.tracking_code}` {ui.md(row.title)} "
                         f"<small>{row.received_at:%m-%d %H:%M}</small>", unsafe_allow_html=True)
     if big:  # one panel at a time, the next at each refresh: townships, categories, the two rankings
         turn = st.session_state.get("dash_turn", -1) + 1

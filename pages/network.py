@@ -1,12 +1,11 @@
 """联络网络: the units tree, categories, leaders with portfolios, liaisons with their appointment
 letters, working-group links and contacts, contact cards; the admin builds it here or from the
 network workbook, other staff read it."""
-from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from core import auth, network, network_io, portfolio, ui
+from core import network, network_io, portfolio, ui
 from core.clock import local_now
 from core.errors import DomainError
 from core.models import ContactMethod, LiaisonSource, Role, Tier, UnitKind

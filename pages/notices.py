@@ -1,6 +1,5 @@
 """接访预告 (public, no sign-in): the reception notices published for the coming weeks — 五公开:
 leader's name, title, duties, time, place, accompanying units, subject — each printable."""
-import html
 
 import streamlit as st
 
@@ -19,13 +18,13 @@ if not texts:
     st.info(ui.tr("notices.none"))
 for occ, text, page in texts:
     with st.container(border=True):
-        st.markdown(f"### {html.escape(text.title)}")
-        st.markdown(f"**{ui.tr('reception.notice.when')}**：{html.escape(text.when)}  \n"
-                    f"**{ui.tr('reception.notice.place')}**：{html.escape(text.place or '—')}  \n"
-                    f"**{ui.tr('reception.notice.leader')}**：{html.escape(text.leader)}（{html.escape(text.leader_title)}）  \n"
-                    f"**{ui.tr('reception.notice.duties')}**：{html.escape(text.duties or '—')}  \n"
-                    f"**{ui.tr('reception.notice.accompanying_units')}**：{html.escape(text.accompanying_units or '—')}  \n"
-                    f"**{ui.tr('reception.notice.subject')}**：{html.escape(text.subject or '—')}")
+        st.markdown(f"### {ui.md(text.title)}")
+        st.markdown(f"**{ui.tr('reception.notice.when')}**：{ui.md(text.when)}  \n"
+                    f"**{ui.tr('reception.notice.place')}**：{ui.md(text.place or '—')}  \n"
+                    f"**{ui.tr('reception.notice.leader')}**：{ui.md(text.leader)}（{ui.md(text.leader_title)}）  \n"
+                    f"**{ui.tr('reception.notice.duties')}**：{ui.md(text.duties or '—')}  \n"
+                    f"**{ui.tr('reception.notice.accompanying_units')}**：{ui.md(text.accompanying_units or '—')}  \n"
+                    f"**{ui.tr('reception.notice.subject')}**：{ui.md(text.subject or '—')}")
         if occ.moved:
             st.caption(ui.tr("reception.moved_from", day=occ.original_date.isoformat(),
                              why=reception.moved_reason_label(occ.moved_reason, ui.lang())))

@@ -144,13 +144,13 @@ with tabs[0]:
             notice = reception.notice_text(s, occ, ui.lang())
         left, right = st.columns(2)
         with left:
-            st.markdown(f"**{ui.tr('reception.notice.leader')}**：{html.escape(notice.leader or '—')}  \n"
-                        f"**{ui.tr('reception.notice.leader_title')}**：{html.escape(notice.leader_title or '—')}  \n"
-                        f"**{ui.tr('reception.notice.duties')}**：{html.escape(notice.duties or '—')}  \n"
-                        f"**{ui.tr('reception.notice.when')}**：{html.escape(notice.when)}  \n"
-                        f"**{ui.tr('reception.notice.place')}**：{html.escape(notice.place or '—')}  \n"
-                        f"**{ui.tr('reception.notice.accompanying_units')}**：{html.escape(notice.accompanying_units or '—')}  \n"
-                        f"**{ui.tr('reception.notice.subject')}**：{html.escape(notice.subject or '—')}")
+            st.markdown(f"**{ui.tr('reception.notice.leader')}**：{ui.md(notice.leader or '—')}  \n"
+                        f"**{ui.tr('reception.notice.leader_title')}**：{ui.md(notice.leader_title or '—')}  \n"
+                        f"**{ui.tr('reception.notice.duties')}**：{ui.md(notice.duties or '—')}  \n"
+                        f"**{ui.tr('reception.notice.when')}**：{ui.md(notice.when)}  \n"
+                        f"**{ui.tr('reception.notice.place')}**：{ui.md(notice.place or '—')}  \n"
+                        f"**{ui.tr('reception.notice.accompanying_units')}**：{ui.md(notice.accompanying_units or '—')}  \n"
+                        f"**{ui.tr('reception.notice.subject')}**：{ui.md(notice.subject or '—')}")
             if occ.substitute_id:
                 st.caption(ui.tr("reception.planned_leader", name=leader_name(occ.leader_id)) + " · "
                            + ui.tr("reception.substitute_leader", name=leader_name(occ.substitute_id),

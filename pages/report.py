@@ -1,13 +1,12 @@
 """上报民情 (liaison, phone-width): six things to fill — who, where, what, category (suggested),
 urgent or major, photos — then a large tracking code; and 我的上报, where the liaison follows
 their reports and records the resident's rating after feedback."""
-import pandas as pd
 import streamlit as st
 
 from core import board, intake, ledger, network, services, ui
 from core.clock import local_now
 from core.errors import DomainError
-from core.models import CaseStatus, Rating
+from core.models import Rating
 
 user = ui.require_page("report")
 FORM = "rep"
@@ -85,7 +84,7 @@ with tab_mine:
         st.markdown(f"#### {ui.tr('report.to_rate', n=len(to_rate))}")
         for row in to_rate.itertuples():
             with st.container(border=True):
-                st.markdown(f"**{row.tracking_code}** · {row.title}")
+                st.markdown(f"**{row.tracking_code}** · {ui.md(row.title)}")
                 st.caption(results.get(row.id) or "")
                 choice = st.radio(ui.tr("field.rating"), [r.value for r in Rating], horizontal=True, index=None,
                                   format_func=lambda v: ui.lbl(v, Rating), key=f"rep_rate_{row.id}")

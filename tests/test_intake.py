@@ -167,3 +167,9 @@ def test_a_report_with_markup_is_stored_as_typed(world_session):
     s, world = world_session
     case = liaison_report(s, world, content="<script>alert('x')</script>路灯不亮")
     assert s.get(Case, case.id).content == "<script>alert('x')</script>路灯不亮"
+
+
+def test_control_characters_typed_or_pasted_are_dropped_newlines_kept(world_session):
+    s, world = world_session
+    case = liaison_report(s, world, who="张\x0b三", content="路灯坏了\x0b两个月\x00，\n晚上\t很黑")
+    assert (case.reporter_name, case.content) == ("张三", "路灯坏了两个月，\n晚上\t很黑")

@@ -3,12 +3,14 @@ PostgreSQL), bad rows are reported by row and column with nothing written, Chine
 labels are accepted, a missing deadline follows the working-day rule."""
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
+import openpyxl
 import pytest
 from sqlmodel import Session, select
 
-from core import auth, demo, ledger_io
+from core import auth, demo, ledger_io, workbook
 from core.cli import main as cli
 from core.db import make_engine, migrate
 from core.errors import DomainError
@@ -149,3 +151,23 @@ def test_the_import_page_lists_bad_cells_and_imports_nothing(tmp_path, monkeypat
     at.session_state["username"] = "clerk"
     at.run()
     assert not at.exception and at.title[0].value == "台账导入导出"
+
+
+HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)",
+           "路灯坏了\x0b两个月", "\x00空字节\x1f", "正常的反映内容\n第二行\t带制表符"]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_exports_keep_residents_words_as_text_and_never_break(tmp_path, suffix):
+    rows = [dict(ledger_io.TEMPLATE_ROW, content=text, reporter_name=text[:10]) for text in HOSTILE]
+    data = ledger_io.write_table(rows, f"x{suffix}")  # a vertical tab once broke every .xlsx export
+    if suffix == ".xlsx":
+        sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+        cells = [sheet.cell(row=r, column=ledger_io.COLUMNS.index("content") + 1) for r in range(2, len(HOSTILE) + 2)]
+        assert all(c.data_type == "s" for c in cells)  # no formula
+    else:
+        text = data.decode("utf-8-sig")
+        assert "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text and "'=HYPERLINK" in text
+    back = ledger_io.read_table(data, f"x{suffix}")  # and an export reads back as the same words
+    expected = [workbook.CONTROL_CHARACTERS.sub("", t).strip() for t in HOSTILE]
+    assert [r["content"] for r in back] == expected

@@ -170,3 +170,13 @@ def test_admin_sets_a_county_wide_time_limit_on_the_limits_page(tmp_path, monkey
     with Session(engine) as s:
         assert limits.working_days_for(s, category_id=None, tier=Tier.unit) == 5
     engine.dispose()
+
+
+def test_typed_text_is_shown_as_text_never_as_markdown():
+    from core import ui
+    for hostile in ["[点我](http://evil.example)", "www.evil.example", "$\\int x$", "**粗体** _斜体_", "<b>x</b>",
+                    "# 标题", "`代码`", "![图](http://evil.example/x.png)"]:
+        shown = ui.md(hostile)
+        assert "](" not in shown and "http://" not in shown and "www." not in shown
+        assert not any(c in shown.replace("\\" + c, "") for c in "$*_<`#[")  # every one escaped
+        assert shown.replace("\\", "") == hostile.replace("\\", "")  # and nothing lost
