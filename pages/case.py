@@ -49,7 +49,7 @@ if ui.just_opened() or st.session_state.get("case_shown_code") != code or seen_k
 st.session_state["case_shown_code"] = code
 seen_version = st.session_state[seen_key]
 
-st.subheader(f"{case.tracking_code} · {case.title}")
+st.subheader(f"{case.tracking_code} · {ui.md(case.title)}")
 badges = [ui.lbl(case.status, CaseStatus)]
 if case.due_at and case.status in workflow.HANDLING:
     if case.due_at < now:

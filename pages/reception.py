@@ -133,7 +133,7 @@ with tabs[0]:
     if selected is not None:
         occ = selected
         st.divider()
-        st.subheader(f"{occ.date:%Y-%m-%d} {occ.start_time:%H:%M} · {occ.name}"
+        st.subheader(f"{occ.date:%Y-%m-%d} {occ.start_time:%H:%M} · {ui.md(occ.name)}"
                      + (f" · {occ.group_name}" if occ.group_name else ""))
         if occ.moved:
             st.caption(ui.tr("reception.moved_from", day=occ.original_date.isoformat(),

@@ -188,7 +188,10 @@ def test_english_is_kept_across_a_reload_and_names_categories_in_english(server,
     page.get_by_role("heading", name="Leaders' dashboard").first.wait_for(timeout=TIMEOUT_MS)
     page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=TIMEOUT_MS)
     settle(page)
-    alerts = page.locator("[data-testid='stDataFrame']").first.locator("td").all_text_contents()
+    table = page.locator("[data-testid='stDataFrame']").first
+    table.scroll_into_view_if_needed()
+    table.locator("td").first.wait_for(state="attached", timeout=TIMEOUT_MS)  # the grid draws its cells late
+    alerts = table.locator("td").all_text_contents()
     assert set(alerts) & {en for _zh, en in names}  # the alerts name their categories in English
     assert not set(alerts) & {zh for zh, _en in names}
     no_traceback(page)
