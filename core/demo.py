@@ -20,7 +20,7 @@ from core import auth, deadlines
 from core.suggest import seed_keyword_rules
 from core.templates import seed_defaults as seed_text_templates
 from core.db import session_scope
-from core.models import (Case, CaseAction as A, CaseEvent, CaseStatus as S, Category, Channel, Extension,
+from core.models import (AppSetting, Case, CaseAction as A, CaseEvent, CaseStatus as S, Category, Channel, Extension,
                          ExtensionStatus, HandlingReport, Household, HouseholdCategory, HouseholdTag, Leader, LeaderPortfolio, Liaison,
                          LiaisonSource, Priority, Rating, ReceptionDay, ReceptionKind, ReceptionRule, ReceptionRuleLeader,
                          Recurrence, ReturnReason, Role, Tier, Truthfulness, Unit, UnitKind, User, Visit)
@@ -652,6 +652,27 @@ def has_data(engine: Engine) -> bool:
         return session.exec(select(User.id).limit(1)).first() is not None
 
 
+MARKER = "demo.generated"  # an app_setting the generator writes: this database is made-up data
+
+
+def is_demo_database(engine: Engine) -> bool:
+    """Made by the demo generator: it carries the marker (or, made before the marker existed, its
+    `clerk` still signs in with the public demo password)."""
+    with Session(engine) as session:
+        if session.get(AppSetting, MARKER) is not None:
+            return True
+    return bool(demo_passwords_in_use(engine, ["clerk"]))
+
+
+def demo_passwords_in_use(engine: Engine, usernames: list[str] | None = None) -> list[str]:
+    """The demo accounts (by name) that still sign in with the public demo password."""
+    names = usernames or [a.username for a in DEMO_ACCOUNTS]
+    with Session(engine) as session:
+        users = session.exec(select(User).where(User.username.in_(names), User.active == True)).all()  # noqa: E712
+    known = {u.username for u in users if auth.verify_password(DEMO_PASSWORD, u.password_hash)}
+    return [name for name in names if name in known]
+
+
 def reception_history(session: Session, county: County, rng: random.Random, now: datetime) -> None:
     """Sixty days of receptions as a county keeps them: leaders confirmed (a few substituted),
     notices a week ahead (a few late), attendance, and each day's reception cases filed in the
@@ -761,6 +782,7 @@ def load_demo(engine: Engine, *, cases: int = 2000, seed: int = 20261121, today:
     events = generate_cases(engine, county, n=cases - burst, rng=rng, now=now, progress=progress)
     reset_postgres_sequences(engine)
     with session_scope(engine) as session:
+        session.add(AppSetting(key=MARKER, value=today.isoformat(), updated_at=now))
         reception_history(session, county, rng, now)
         if burst:
             _cluster(session, county, rng, now)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from core import auth, demo, templates
 from core.db import migrate, session_scope
 from core.models import Role
-from core.settings import Settings
+from core.settings import Settings, SettingsError
 
 FIRST_ADMIN_USERNAME = "admin"
 
@@ -20,6 +20,7 @@ def ensure_ready(engine: Engine, settings: Settings, *, today: date, now: dateti
     """Returns what it did: 'ready', 'demo_loaded' or 'admin_created'."""
     migrate(engine)
     if demo.has_data(engine):
+        refuse_mismatched_mode(engine, settings)
         return "ready"
     if settings.is_demo:
         stats = demo.load_demo(engine, today=today)
@@ -42,3 +43,19 @@ def ensure_ready(engine: Engine, settings: Settings, *, today: date, now: dateti
     else:
         echo(f"First administrator '{FIRST_ADMIN_USERNAME}' created with the password from MQT_ADMIN_PASSWORD.")
     return "admin_created"
+
+
+def refuse_mismatched_mode(engine: Engine, settings: Settings) -> None:
+    """Why: demo mode signs cookies with the public example key, so it must never serve a real
+    county's database (a forged cookie would sign in as its admin); and a production start must
+    not serve accounts whose password is printed in the README."""
+    if settings.is_demo and not demo.is_demo_database(engine):
+        raise SettingsError("This database was not made by the demo generator, and demo mode signs sign-in cookies "
+                            "with the public example key. Start it with MQT_MODE=production and your own "
+                            "MQT_COOKIE_KEY.")
+    if not settings.is_demo:
+        known = demo.demo_passwords_in_use(engine)
+        if known:
+            raise SettingsError(f"Production refuses accounts with the public demo password: {', '.join(known)}. "
+                                "Reset their passwords (python -m core.cli user reset-password …) or deactivate "
+                                "them first.")

@@ -46,6 +46,9 @@ def engine() -> Engine:
     s = settings()
     try:
         _prepared(s.database_url, s.mode)
+    except SettingsError as exc:  # a mode that does not fit the database: said, never served
+        st.error(f"配置错误 / Configuration error: {exc}")
+        st.stop()
     except (DatabaseError, ValueError) as exc:
         st.error(f"数据库错误 / Database error: {exc}")
         st.stop()
