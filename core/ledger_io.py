@@ -9,7 +9,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from core import limits, workbook
+from core.clock import local_now
 from core.auth import CurrentUser
 from core.errors import DomainError
 from core.intake import CONTENT_MAX, NAME_MAX, normalize_phone
@@ -59,6 +60,9 @@ def read_table(data: bytes, filename: str) -> list[dict[str, str]]:
     if not values:
         raise DomainError("error.import_empty")
     header = [ALIASES.get(h.strip(), h.strip()) for h in values[0]]
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if unknown:  # a column we would silently drop is refused by name
+        raise DomainError("error.import_headers", columns="、".join(unknown))
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise DomainError("error.import_columns", columns="、".join(missing))
@@ -66,12 +70,20 @@ def read_table(data: bytes, filename: str) -> list[dict[str, str]]:
             for row in values[1:] if any((cell or "").strip() for cell in row)]
 
 
-def _date(text: str) -> datetime:
+EARLIEST = datetime(2000, 1, 1)
+
+
+def _date(text: str, *, future_ok: bool = False) -> datetime:
+    """A date of the ledger, between 2000 and today (a later one is a typo, not a plan), but a
+    deadline may lie ahead."""
     for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y.%m.%d"):
         try:
-            return datetime.strptime(text, pattern)
+            value = datetime.strptime(text, pattern)
         except ValueError:
             continue
+        if value < EARLIEST or (not future_ok and value > local_now() + timedelta(days=1)):
+            raise DomainError("error.import_date_range", value=text)
+        return value
     raise DomainError("error.import_date", value=text)
 
 
@@ -107,7 +119,7 @@ def check_rows(session: Session, rows: list[dict[str, str]], *, existing_codes: 
         for column in DATES:
             if raw.get(column):
                 try:
-                    row[column] = _date(raw[column])
+                    row[column] = _date(raw[column], future_ok=column == "due_at")
                 except DomainError as exc:
                     fail(column, exc)
         for column, enum in ENUMS.items():

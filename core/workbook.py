@@ -47,23 +47,49 @@ def cell_text(value: object) -> str:
     return text
 
 
+CELL_MAX = 32_767  # what a spreadsheet cell holds; longer is not a ledger
+
+
+def _csv_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with its BOM, or GB18030 — what Excel on a Chinese
+    Windows writes when told "CSV"."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DomainError("error.import_encoding")
+
+
 def read_sheets(data: bytes, filename: str) -> dict[str, list[list[str]]]:
-    """Every sheet of an .xlsx (by name), or a CSV as one sheet named ''; cells as text."""
+    """Every sheet of an .xlsx (by name), or a CSV as one sheet named ''; cells as text. A file
+    that cannot be read whole is refused with one clear message, never a traceback."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".xlsx":
-        try:
+        try:  # read_only workbooks fail while rows are read, not only when opened
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+            sheets = {sheet.title: [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+                      for sheet in book.worksheets}
+        except Exception:  # openpyxl and zipfile raise many kinds for a file that is not a whole workbook
             raise DomainError("error.import_unreadable") from None
-        return {sheet.title: [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-                for sheet in book.worksheets}
-    if suffix == ".csv":
+    elif suffix == ".csv":
+        text = _csv_text(data)
+        if "\x00" in text:
+            raise DomainError("error.import_encoding")
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise DomainError("error.import_encoding") from None
-        return {"": [[cell_text(cell) for cell in row] for row in csv.reader(io.StringIO(text))]}
-    raise DomainError("error.import_type")
+            sheets = {"": [[cell_text(cell) for cell in row] for row in csv.reader(io.StringIO(text))]}
+        except csv.Error:  # a cell past the csv module's field limit
+            raise DomainError("error.import_cell_long", n=CELL_MAX) from None
+    else:
+        raise DomainError("error.import_type")
+    for rows in sheets.values():
+        if any(len(cell) > CELL_MAX for row in rows for cell in row):
+            raise DomainError("error.import_cell_long", n=CELL_MAX)
+    return sheets
 
 
 def records(values: list[list[str]], aliases: dict[str, str]) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:

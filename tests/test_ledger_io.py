@@ -171,3 +171,40 @@ def test_exports_keep_residents_words_as_text_and_never_break(tmp_path, suffix):
     back = ledger_io.read_table(data, f"x{suffix}")  # and an export reads back as the same words
     expected = [workbook.CONTROL_CHARACTERS.sub("", t).strip() for t in HOSTILE]
     assert [r["content"] for r in back] == expected
+
+
+def test_bad_files_get_one_clear_message_never_a_traceback(tmp_path):
+    engine = county(tmp_path, 0)
+    good = csv_file(HEADER, ",2026-09-29 09:00,热线电话,,,饮水,组里自来水停了三天,张三,13812345678,,,,已登记,,,,,,")
+    gbk = good.decode("utf-8-sig").encode("gb18030")  # Excel on a Chinese Windows writes GBK
+    assert ledger_io.read_table(gbk, "old.csv")[0]["content"] == "组里自来水停了三天"
+    utf16 = good.decode("utf-8-sig").encode("utf-16")
+    assert ledger_io.read_table(utf16, "old.csv")[0]["reporter_name"] == "张三"
+    xlsx = ledger_io.write_table(ledger_io.read_table(good, "old.csv"), "x.xlsx")
+    refusals = {
+        "truncated.xlsx": (xlsx[: len(xlsx) // 2], "error.import_unreadable"),
+        "huge.csv": (csv_file(HEADER, ",2026-09-29 09:00,热线电话,,,饮水," + "长" * 140_000 + ",张三,,,,,已登记,,,,,,"),
+                     "error.import_cell_long"),
+        "extra.csv": (csv_file(HEADER + ",备注", ",2026-09-29 09:00,热线电话,,,饮水,停水三天了,张三,,,,,已登记,,,,,,,x"),
+                      "error.import_headers"),
+        "binary.csv": (b"\x00\x01\x02\xff" * 10, "error.import_encoding"),
+    }
+    for name, (data, key) in refusals.items():
+        with pytest.raises(DomainError) as refused:
+            ledger_io.read_table(data, name)
+        assert refused.value.key == key, name
+    with Session(engine) as s:  # dates outside 2000..today are refused with the cell named; a deadline may lie ahead
+        checked = ledger_io.check_rows(s, ledger_io.read_table(csv_file(
+            HEADER, ",1999-12-31 09:00,热线电话,,,饮水,组里自来水停了三天,张三,,,,,已登记,,,,,,",
+            ",2031-01-01 09:00,热线电话,,,饮水,组里自来水停了三天,张三,,,,,已登记,,,,,,"), "old.csv"))
+    assert [(e.row, e.column, e.error.key) for e in checked.errors] == [
+        (2, "received_at", "error.import_date_range"), (3, "received_at", "error.import_date_range")]
+
+
+def test_the_cli_says_what_is_wrong_with_a_bad_file(tmp_path, capsys, monkeypatch):
+    engine = county(tmp_path, 0)
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    bad = tmp_path / "huge.csv"
+    bad.write_bytes(csv_file(HEADER, ",2026-09-29 09:00,热线电话,,,饮水," + "长" * 140_000 + ",张三,,,,,已登记,,,,,,"))
+    assert cli(["import", str(bad)]) == 2
+    assert "more than 32767 characters" in capsys.readouterr().err
