@@ -88,8 +88,8 @@ def sees_personal_data(user: CurrentUser) -> bool:
     return user.has(Role.clerk, Role.supervisor, Role.admin, Role.unit_handler, Role.liaison)
 
 
-def hash_password(password: str) -> str:
-    validate_password(password)
+def hash_password(password: str, username: str | None = None) -> str:
+    validate_password(password, username)
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
 
 
@@ -100,12 +100,29 @@ def verify_password(password: str, password_hash: str) -> bool:
     return bcrypt.checkpw(encoded, password_hash.encode("ascii"))
 
 
-def validate_password(password: str) -> None:
-    """Why: bcrypt 5 raises on more than 72 bytes (about 24 Chinese characters), so say it first."""
+COMMON_PASSWORDS = frozenset({
+    "12345678", "123456789", "1234567890", "87654321", "11111111", "88888888", "66666666", "00000000",
+    "password", "password1", "passw0rd", "qwerty123", "qwertyui", "abc12345", "abcd1234", "a1234567",
+    "a12345678", "admin123", "admin888", "admin1234", "1qaz2wsx", "1q2w3e4r", "iloveyou", "woaini1314",
+    "5201314520", "zxcvbnm123", "asdf1234", "aa123456", "123qweasd", "qq123456"})
+
+
+def validate_password(password: str, username: str | None = None) -> None:
+    """Why: bcrypt 5 raises on more than 72 bytes (about 24 Chinese characters), so say it first;
+    spaces at either end are refused (the sign-in form trims nothing, so the account would lock
+    itself out); the user name, one repeated character, a run of digits and the most common
+    passwords are the first an attacker tries."""
+    if password != password.strip():
+        raise DomainError("error.password_spaces", field="password")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError("error.password_short", field="password", n=MIN_PASSWORD_LENGTH)
     if len(password.encode("utf-8")) > BCRYPT_MAX_BYTES:
         raise DomainError("error.password_long", field="password")
+    lowered = password.lower()
+    digits_run = password.isdigit() and all(abs(int(a) - int(b)) == 1 for a, b in zip(password, password[1:]))
+    if (lowered in COMMON_PASSWORDS or len(set(password)) == 1 or digits_run
+            or (username and lowered == username.strip().lower())):
+        raise DomainError("error.password_weak", field="password")
 
 
 def generate_password() -> str:
@@ -244,7 +261,7 @@ def create_user(session: Session, *, actor: CurrentUser | None, username: str, d
     if session.exec(select(User.id).where(func.lower(User.username) == username)).first() is not None:
         raise DomainError("error.username_taken", field="username", username=username)
     _validate_account(session, display_name=display_name, roles=roles, unit_id=unit_id, station_id=station_id)
-    user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password),
+    user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password, username),
                 phone=phone, unit_id=unit_id, must_change_password=must_change_password,
                 created_at=now, updated_at=now)
     session.add(user)
@@ -281,7 +298,7 @@ def reset_password(session: Session, *, actor: CurrentUser, user_id: int, new_pa
                    now: datetime) -> None:
     _require_admin(actor)
     user = session.get(User, user_id)
-    user.password_hash = hash_password(new_password)
+    user.password_hash = hash_password(new_password, user.username)
     user.must_change_password = True
     user.updated_at = now
     session.flush()
@@ -294,7 +311,7 @@ def change_own_password(session: Session, *, actor: CurrentUser, current_passwor
         raise DomainError("error.password_wrong", field="current")
     if new_password != repeat_password:
         raise DomainError("error.password_mismatch", field="repeat")
-    user.password_hash = hash_password(new_password)
+    user.password_hash = hash_password(new_password, user.username)
     user.must_change_password = False
     user.updated_at = now
     session.flush()

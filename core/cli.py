@@ -89,7 +89,7 @@ def cmd_user_reset(args: argparse.Namespace) -> int:
         user = session.exec(select(User).where(User.username == args.username)).first()
         if user is None:
             raise SystemExit(f"error: no user named {args.username!r}")
-        user.password_hash = auth.hash_password(password)
+        user.password_hash = auth.hash_password(password, user.username)
         user.must_change_password = True
         user.active = True
         user.updated_at = now

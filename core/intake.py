@@ -5,6 +5,7 @@ limits tries per browser session and per tracking code."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePath
@@ -40,8 +41,9 @@ class Upload:
 
 def normalize_phone(raw: str | None, *, required: bool = False) -> str | None:
     """Mainland mobile (11 digits from 13–19) or landline with area code (0xxx-xxxxxxx, optional
-    extension); spaces and a +86 prefix are dropped."""
-    phone = re.sub(r"[\s()（）]", "", raw or "")
+    extension); full-width digits and dashes are read as digits and dashes; spaces and a +86 prefix
+    are dropped."""
+    phone = re.sub(r"[\s()（）]", "", unicodedata.normalize("NFKC", raw or ""))  # full-width digits typed on a phone
     phone = re.sub(r"^(\+?86)(?=1\d{10}$)", "", phone)
     if not phone:
         if required:

@@ -93,8 +93,9 @@ def list_cases(session: Session, *, user: CurrentUser, filters: LedgerFilter, no
     if filters.category_id:
         where.append(Case.category_id == filters.category_id)
     if filters.text.strip():
-        needle = f"%{filters.text.strip()}%"
-        where.append(sa.or_(Case.tracking_code.ilike(needle), Case.content.ilike(needle)))
+        text = filters.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        needle = f"%{text}%"  # what was typed, taken literally: % and _ are not wildcards here
+        where.append(sa.or_(Case.tracking_code.ilike(needle, escape="\\"), Case.content.ilike(needle, escape="\\")))
     if filters.only_overdue:
         where.append(is_overdue_clause(now))
     total = session.exec(select(func.count()).select_from(Case).where(*where)).one()

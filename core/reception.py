@@ -443,6 +443,11 @@ def save_rule(session: Session, *, actor: CurrentUser, rule_id: int | None, name
         errors["end_time"] = DomainError("error.end_before_start", field="end_time")
     if not 1 <= notice_days <= 30:
         errors["notice_days"] = DomainError("error.notice_days", field="notice_days")
+    for field, label, value, limit in (("name", "rule_name", name, 80), ("place", "place", place, 120),
+                                       ("accompanying_units", "accompanying_units", accompanying_units, 200),
+                                       ("subject", "subject", subject, 200)):
+        if len((value or "").strip()) > limit:  # refused, never cut short without a word
+            errors[field] = DomainError("error.too_long", field=field, fields=[label], n=limit)
     if errors:
         raise FormErrors(errors)
     rule = session.get(ReceptionRule, rule_id) if rule_id else ReceptionRule(name=name, kind=kind,
@@ -450,11 +455,10 @@ def save_rule(session: Session, *, actor: CurrentUser, rule_id: int | None, name
                                                                                start_time=start_time)
     if rule is None:
         raise DomainError("error.reception_not_found")
-    rule.name, rule.kind, rule.recurrence = name.strip()[:80], ReceptionKind(kind), Recurrence(recurrence)
+    rule.name, rule.kind, rule.recurrence = name.strip(), ReceptionKind(kind), Recurrence(recurrence)
     rule.days = ",".join(str(d) for d in parse_days(recurrence, days))
     rule.start_time, rule.end_time, rule.unit_id = start_time, end_time, unit_id
-    rule.place, rule.accompanying_units, rule.subject = place.strip()[:120], accompanying_units.strip()[:200], \
-        subject.strip()[:200]
+    rule.place, rule.accompanying_units, rule.subject = place.strip(), accompanying_units.strip(), subject.strip()
     rule.notice_days, rule.active = notice_days, active
     session.add(rule)
     session.flush()

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from core import auth, demo, templates
 from core.db import migrate, session_scope
+from core.errors import DomainError
 from core.models import Role
 from core.settings import Settings, SettingsError
 
@@ -31,10 +32,13 @@ def ensure_ready(engine: Engine, settings: Settings, *, today: date, now: dateti
     generated = password is None
     if generated:
         password = auth.generate_password()
-    with session_scope(engine) as session:
-        auth.create_user(session, actor=None, username=FIRST_ADMIN_USERNAME, display_name="系统管理员",
-                         password=password, roles={Role.admin}, now=now, must_change_password=generated)
-        templates.seed_defaults(session, now=now)
+    try:
+        with session_scope(engine) as session:
+            auth.create_user(session, actor=None, username=FIRST_ADMIN_USERNAME, display_name="系统管理员",
+                             password=password, roles={Role.admin}, now=now, must_change_password=generated)
+            templates.seed_defaults(session, now=now)
+    except DomainError as exc:  # a weak MQT_ADMIN_PASSWORD is a configuration error, said as one
+        raise SettingsError(f"MQT_ADMIN_PASSWORD: {exc.message('en')}") from None
     if generated:
         echo("=" * 60)
         echo(f"First administrator created: username '{FIRST_ADMIN_USERNAME}', password: {password}")

@@ -342,9 +342,13 @@ with tabs[2]:
             start = a.time_input(ui.tr("reception.rule.start"), value=rule.start_time if rule else time(9, 0))
             end = b.time_input(ui.tr("reception.rule.end"), value=rule.end_time if rule else None)
             ui.under(rerrors, "end_time")
-            place = a.text_input(ui.tr("reception.rule.place"), value=rule.place if rule else "")
-            units_text = b.text_input(ui.tr("reception.rule.units"), value=rule.accompanying_units if rule else "")
-            subject = st.text_input(ui.tr("reception.rule.subject"), value=rule.subject if rule else "")
+            place = a.text_input(ui.tr("reception.rule.place"), value=rule.place if rule else "", max_chars=120)
+            ui.under(rerrors, "place")
+            units_text = b.text_input(ui.tr("reception.rule.units"), value=rule.accompanying_units if rule else "",
+                                      max_chars=200)
+            ui.under(rerrors, "accompanying_units")
+            subject = st.text_input(ui.tr("reception.rule.subject"), value=rule.subject if rule else "", max_chars=200)
+            ui.under(rerrors, "subject")
             chosen_leaders = st.multiselect(ui.tr("reception.rule.leaders"), list(leaders), default=rotation,
                                             format_func=leader_name)
             ui.under(rerrors, "leader_ids")

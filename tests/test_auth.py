@@ -138,3 +138,23 @@ def test_personal_data_roles():
     assert not auth.sees_personal_data(user(Role.leader))
     assert auth.sees_personal_data(user(Role.clerk))
     assert auth.sees_personal_data(user(Role.leader, Role.supervisor))
+
+
+@pytest.mark.parametrize("password,key", [
+    (" leading-space", "error.password_spaces"), ("trailing-space ", "error.password_spaces"),
+    ("12345678", "error.password_weak"), ("87654321", "error.password_weak"), ("aaaaaaaa", "error.password_weak"),
+    ("Password1", "error.password_weak"), ("zhangsan01", "error.password_weak"), ("short", "error.password_short")])
+def test_weak_passwords_are_refused_with_the_reason(password, key):
+    with pytest.raises(DomainError) as refused:
+        auth.validate_password(password, "ZhangSan01")
+    assert refused.value.key == key
+
+
+def test_a_weak_first_admin_password_is_a_configuration_error(empty_url, tmp_path):
+    from core.db import make_engine
+    from core.settings import SettingsError, load_settings
+    from core.startup import ensure_ready
+    settings = load_settings(env={"MQT_MODE": "production", "MQT_COOKIE_KEY": "k" * 40, "MQT_ADMIN_PASSWORD": "12345678"},
+                             secrets_path=tmp_path / "none.toml")
+    with pytest.raises(SettingsError, match="MQT_ADMIN_PASSWORD: .*too easy to guess"):
+        ensure_ready(make_engine(empty_url), settings, today=NOW.date(), now=NOW, echo=lambda _: None)

@@ -173,3 +173,8 @@ def test_control_characters_typed_or_pasted_are_dropped_newlines_kept(world_sess
     s, world = world_session
     case = liaison_report(s, world, who="张\x0b三", content="路灯坏了\x0b两个月\x00，\n晚上\t很黑")
     assert (case.reporter_name, case.content) == ("张三", "路灯坏了两个月，\n晚上\t很黑")
+
+
+def test_full_width_digits_typed_on_a_phone_are_read_as_digits():
+    assert intake.normalize_phone("１３８１２３４５６７８") == "13812345678"
+    assert intake.normalize_phone("０８５１－６６２１２３４") == "0851-6621234"

@@ -54,6 +54,11 @@ def test_filters(engine):
         units, mine, other = setup(s)
         assert codes(s, "desk", only_overdue=True)[0] == {mine.tracking_code}
         assert codes(s, "desk", text="塌陷")[0] == {other.tracking_code}
+        assert codes(s, "desk", text="%")[0] == set()  # % and _ are what was typed, not wildcards
+        assert codes(s, "desk", text="路_塌")[0] == set()
+        percent = factories.case(s, status=S.reported, received_at=NOW, unit_id=units["other"].id,
+                                 content="水费涨了50%_不合理")
+        assert codes(s, "desk", text="50%_")[0] == {percent.tracking_code}
         assert codes(s, "desk", statuses=("dispatched",))[0] == {other.tracking_code}
         assert codes(s, "desk", township_id=units["town"].id)[0] == set()
 

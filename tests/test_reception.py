@@ -420,3 +420,14 @@ def test_look_ahead_runs_into_next_year_on_the_provisional_calendar(county):
     assert "calendar_unknown" not in found
     assert any(o.date >= date(2027, 1, 1) for items in found.values() for o in items)
     assert reception.published_notices(s, today=date(2026, 12, 20)) == []  # no exception either
+
+
+def test_a_rule_field_too_long_is_refused_not_cut(county):
+    s, c = county
+    with pytest.raises(intake.FormErrors) as refused:
+        reception.save_rule(s, actor=c["clerk"], rule_id=None, name="村级接访", kind=ReceptionKind.community_visit,
+                            recurrence=Recurrence.monthly, days="5", start_time=time(9, 0), end_time=None,
+                            place="村" * 121, accompanying_units="", subject="主" * 201,
+                            leader_ids=[c["leaders"][0].id])
+    assert set(refused.value.errors) == {"place", "subject"}
+    assert "120" in refused.value.errors["place"].message("zh") and "200" in refused.value.errors["subject"].message("en")
