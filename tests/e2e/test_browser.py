@@ -153,8 +153,9 @@ def test_the_dashboard_refreshes_itself_and_has_a_big_screen_mode(server, browse
     page.get_by_text("四个100%").wait_for(timeout=TIMEOUT_MS)
     page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=TIMEOUT_MS)
     updated = page.get_by_text("每 30 秒自动刷新").first.inner_text()
-    page.wait_for_timeout(32_000)  # the fragment reruns by itself and says when
-    assert page.get_by_text("每 30 秒自动刷新").first.inner_text() != updated
+    page.wait_for_function(  # the fragment reruns by itself and says when
+        "before => [...document.querySelectorAll('p')].some(p => p.innerText.includes('每 30 秒自动刷新') && p.innerText !== before)",
+        arg=updated, timeout=75_000)
     assert page.locator("[data-testid='stException']").count() == 0
     shot(page, "dashboard_leader")
     page.close()
@@ -174,7 +175,8 @@ def test_the_big_screen_is_a_dark_wall_that_survives_a_reload_and_turns_its_pane
     assert sum(int(v) for v in re.findall(r"\d+", background)[:3]) < 120, background  # dark
     panel = page.locator("h4").filter(has_text=re.compile("^按|排名")).first.inner_text()
     shot(page, "dashboard_big_screen")
-    page.wait_for_timeout(32_000)  # at the next refresh the next panel
-    assert page.locator("h4").filter(has_text=re.compile("^按|排名")).first.inner_text() != panel
+    page.wait_for_function(  # at the next refresh (every 30 s) the next panel
+        "panel => [...document.querySelectorAll('h4')].some(h => /^按|排名/.test(h.innerText) && h.innerText !== panel)",
+        arg=panel, timeout=75_000)
     no_traceback(page)
     page.close()
