@@ -242,8 +242,11 @@ def quarterly_docx(session: Session, filters: kpi.KpiFilter, *, now: datetime, c
     from docx.shared import Cm
 
     t = lambda key, **v: labels.t(key, lang, **v)  # noqa: E731
-    figures = kpi.compute(session, filters, now=now)
+    counted = kpi.cube(session, filters)  # one scan of the quarter; every figure and table is summed from it
+    figures = kpi.compute(session, filters, now=now, counted=counted)
     rates = figures.rates
+    breakdowns = {group: kpi.by_group(session, filters, group=group, counted=counted)
+                  for group in ("township", "category")}
     doc = Document()
     _official_style(doc)
     doc.add_heading(t("report.quarterly.title", county=county), level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -254,7 +257,7 @@ def quarterly_docx(session: Session, filters: kpi.KpiFilter, *, now: datetime, c
                 closure=_pct(rates["closure_rate"]), on_time=_pct(rates["on_time_rate"]),
                 feedback=_pct(rates["feedback_rate"]), satisfaction=_pct(rates["satisfaction_rate"]),
                 backlog=f"{figures.backlog:,}", overdue=f"{figures.overdue:,}")
-    townships = kpi.by_group(session, filters, group="township")
+    townships = breakdowns["township"]
     townships = townships[townships["id"].notna() & townships["closure_rate"].notna()]
     if len(townships) >= 2:
         ordered = townships.sort_values("closure_rate", ascending=False)
@@ -278,7 +281,7 @@ def quarterly_docx(session: Session, filters: kpi.KpiFilter, *, now: datetime, c
         spec = charts.weekly_trend(trend, received=t("kpi.received"), closed=t("kpi.closed"), week=t("dash.week"))
         doc.add_picture(io.BytesIO(vl_convert.vegalite_to_png(spec.properties(width=560).to_dict(), scale=2)), width=Cm(15.6))
     for group in ("township", "category"):
-        frame = kpi.by_group(session, filters, group=group)
+        frame = breakdowns[group]
         frame = frame[frame["id"].notna()]
         if frame.empty:
             continue
@@ -292,7 +295,7 @@ def quarterly_docx(session: Session, filters: kpi.KpiFilter, *, now: datetime, c
                [[str(row.name), f"{row.received:,}", _pct(row.closure_rate), _pct(row.on_time_rate),
                  _pct(row.satisfaction_rate)] for row in frame.itertuples()])
     for group in ("township", "unit"):
-        ranked = kpi.ranking(session, filters, group=group)
+        ranked = kpi.ranking(session, filters, group=group, counted=counted)
         if ranked.empty:
             continue
         doc.add_heading(t(f"report.quarterly.rank_{group}"), level=1)
