@@ -271,8 +271,7 @@ def _demo_accounts(session: Session, county: County, liaison_ids: list[int], now
                                 station_id=liaison.station_id if liaison else None, must_change_password=False,
                                 leader_id=leader.id if leader is not None else None)
         session.flush()
-        if leader is not None:
-            leader.user_id = user.id
+        if leader is not None:  # create_user(leader_id=…) linked the account to the demo's leader
             county.leader_user[leader.id] = (user.id, user.display_name)
         if liaison is not None:
             # the account must hold the demo's liaison record, not another one create_user found or made
