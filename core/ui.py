@@ -255,6 +255,16 @@ def just_opened() -> bool:
     return st.session_state.get(OPENED, True)
 
 
+def form_generation(form: str) -> int:
+    """Why: a form's widgets are keyed by its generation — a refused form keeps what was typed (the
+    same keys), and after a save `new_form` gives empty widgets, so a second click repeats nothing."""
+    return st.session_state.get(f"_form_gen_{form}", 0)
+
+
+def new_form(form: str) -> None:
+    st.session_state[f"_form_gen_{form}"] = form_generation(form) + 1
+
+
 FLASH = "_flash"
 GO_HOME = "_go_home"  # set by a page that is done with the user: app.py switches to their home page
 

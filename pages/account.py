@@ -10,7 +10,7 @@ if user.must_change_password:
     st.warning(ui.tr("account.must_change"))
 st.markdown(f"**{ui.md(user.display_name)}** · `{user.username}`")
 
-n = st.session_state.get("account_form_n", 0)  # a new form after a change: nothing typed stays on screen
+n = ui.form_generation("account")  # a new form after a change: nothing typed stays on screen
 with st.form(f"account_password_form_{n}"):
     st.markdown(f"#### {ui.tr('account.change_password')}")
     current = st.text_input(ui.tr("account.current"), type="password", key=f"account_current_{n}")
@@ -22,7 +22,7 @@ with st.form(f"account_password_form_{n}"):
                 auth.change_own_password(s, actor=user, current_password=current, new_password=new,
                                          repeat_password=repeat, now=local_now())
                 s.commit()
-            st.session_state["account_form_n"] = n + 1
+            ui.new_form("account")
             ui.flash(ui.tr("account.changed"))
             if user.must_change_password:  # the full menu now, and the user's home page
                 st.session_state[ui.GO_HOME] = True

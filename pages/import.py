@@ -21,7 +21,7 @@ if "imp_export_data" in st.session_state:
     c3.download_button(ui.tr("import.export_ready"), data=st.session_state["imp_export_data"],
                        file_name=f"民情台账-{local_now():%Y%m%d}.xlsx", key="imp_export_dl", type="primary")
 
-n = st.session_state.get("imp_n", 0)  # a new uploader after an import: the file cannot be imported twice by a click
+n = ui.form_generation("imp")  # a new uploader after an import: the file cannot be imported twice by a click
 upload = st.file_uploader(ui.tr("import.file"), type=["csv", "xlsx"], key=f"imp_file_{n}")
 if upload is None:
     st.stop()
@@ -51,7 +51,7 @@ if st.button(ui.tr("import.commit", n=len(checked.rows)), type="primary", key="i
             codes = ledger_io.import_rows(s, actor=user, checked=ledger_io.check_rows(s, rows), now=local_now(),
                                           source=upload.name, data=data)
             s.commit()
-        st.session_state["imp_n"] = n + 1
+        ui.new_form("imp")
         ui.flash(ui.tr("import.done", n=len(codes)))
         st.rerun()
     except DomainError as exc:

@@ -213,7 +213,7 @@ with tabs[0]:
                 categories = network.categories(s)
             if (today - occ.date).days >= 7:  # the shortest reception time limit is a week
                 st.warning(ui.tr("reception.visitor.late", days=(today - occ.date).days))
-            n = st.session_state.get("rec_v_n", 0)
+            n = ui.form_generation("rec_visit")
             with st.form(f"rec_visit_{n}"):
                 a, b = st.columns(2)
                 name = a.text_input(ui.tr("field.name"), key=f"rec_v_name_{n}")
@@ -241,7 +241,7 @@ with tabs[0]:
                         "rec_visit", intake.record_reception_visitor, reception_key=occ.key, name=name, phone=phone,
                         address=address, demand=demand, on_site_answer=answer, answered_on_spot=on_spot,
                         visitor_reaction=reaction, township_id=town, category_id=category, flag=flag)
-                    st.session_state["rec_v_n"] = n + 1  # an empty form: a second click cannot record it again
+                    ui.new_form("rec_visit")  # an empty form: a second click cannot record it again
                     if on_spot:
                         done("reception.visitor.done_closed", code=case.tracking_code)
                     late = case.due_at is not None and case.due_at < local_now()

@@ -36,7 +36,7 @@ def unit_select(label_key: str, options: dict[int, str], key: str, value: int | 
 tab_new, tab_edit = st.tabs([ui.tr("users.create"), ui.tr("users.edit")])
 with tab_new:
     # st.form keeps every typed value when the core refuses the account.
-    n = st.session_state.get("users_new_n", 0)
+    n = ui.form_generation("users_new")
     with st.form(f"users_new_form_{n}", clear_on_submit=False):
         username = st.text_input(ui.tr("users.username"), max_chars=40, key=f"users_new_username_{n}")
         display_name = st.text_input(ui.tr("users.display_name"), max_chars=40, key=f"users_new_name_{n}")
@@ -53,7 +53,7 @@ with tab_new:
                                      password=password, roles={Role(r) for r in roles}, now=local_now(),
                                      unit_id=unit_id, station_id=station_id, leader_title=title)
                     s.commit()
-                st.session_state["users_new_n"] = n + 1  # new widgets: an empty form for the next account
+                ui.new_form("users_new")  # new widgets: an empty form for the next account
                 ui.flash(ui.tr("users.created", username=username.strip().lower()))
                 st.rerun()  # the table above lists the new account
             except DomainError as exc:

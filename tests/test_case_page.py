@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from core import auth, casefile, demo, labels, services, workflow
+from core import auth, casefile, demo, labels, services, ui, workflow
 from core.db import make_engine, migrate
 from core.models import Case, CaseAction as A, CaseStatus as S, Channel, Unit
 from tests.conftest import DEMO_NOW, DEMO_TODAY, ROOT, new_database_url
@@ -142,13 +142,18 @@ def test_another_unit_cannot_open_the_case(journey_db):
     assert not at.dataframe
 
 
+def registered(engine, content: str) -> tuple[str, int]:
+    """A new case registered by the clerk: (tracking code, id)."""
+    with Session(engine) as s:
+        case = services.register(s, actor=auth.load_current_user(s, "clerk"), now=DEMO_NOW, channel=Channel.hotline,
+                                 content=content)
+        s.commit()
+        return case.tracking_code, case.id
+
+
 def test_stale_page_is_refused_and_says_who(journey_db):
     _url, engine, _code, _health = journey_db
-    with Session(engine) as s:
-        clerk = auth.load_current_user(s, "clerk")
-        case = services.register(s, actor=clerk, now=DEMO_NOW, channel=Channel.hotline, content="路灯不亮")
-        s.commit()
-        code, case_id = case.tracking_code, case.id
+    code, case_id = registered(engine, "路灯不亮")
     at = page("clerk", code)  # the clerk opens the page and sees version 1
     with Session(engine) as s:
         services.explain_and_close(s, case_id=case_id, actor=auth.load_current_user(s, "director"), now=DEMO_NOW,
@@ -164,19 +169,15 @@ def test_stale_page_is_refused_and_says_who(journey_db):
 
 
 def test_coming_back_to_a_case_sees_it_as_it_is_now(journey_db):
-    _url, engine, _code, _health = journey_db
-    with Session(engine) as s:
-        clerk = auth.load_current_user(s, "clerk")
-        case = services.register(s, actor=clerk, now=DEMO_NOW, channel=Channel.hotline, content="垃圾无人清运")
-        s.commit()
-        code, case_id = case.tracking_code, case.id
+    _url, engine, _code, health = journey_db
+    code, case_id = registered(engine, "垃圾无人清运")
     at = page("clerk", code)  # an earlier visit in this session saw version 1
     with Session(engine) as s:
+        category = s.exec(select(Case.category_id).where(Case.category_id.is_not(None))).first()
         services.act(s, A.draft, case_id=case_id, actor=auth.load_current_user(s, "director"), now=DEMO_NOW,
-                     expected_version=1, category_id=case.category_id or 1, tier="unit", priority="easy",
-                     unit_id=_health)
+                     expected_version=1, category_id=category, tier="unit", priority="easy", unit_id=health)
         s.commit()
-    at.session_state["_page"] = "ledger"  # the clerk went to the ledger, then opens the case again
+    at.session_state[ui.CURRENT_PAGE] = "ledger"  # the clerk went to the ledger, then opens the case again
     at.run()
     assert labels.t("case.stale") not in [w.value for w in at.warning]
     at.run()  # the page's own reruns keep this opening's version
