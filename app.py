@@ -10,9 +10,12 @@ engine = ui.engine()
 settings = ui.settings()
 ui.language_switch()
 authenticator = ui.authenticator()
-
+ui.restore_session()
+if st.session_state.get("authentication_status") and ui.current_user() is None:
+    ui.end_session()  # disabled, reset or signed out elsewhere since: sign in again
+    st.warning(ui.tr("guard.session_ended"))
 if st.session_state.get("authentication_status"):
-    authenticator.logout(button_name=ui.tr("logout"), location="sidebar", key="app_logout")
+    ui.sign_out_button(authenticator)
 
 
 def signed_out() -> None:
@@ -31,12 +34,12 @@ if not st.session_state.get("authentication_status"):
                                     *(st.Page(signed_out, title=ui.tr("login.title"), url_path=spec.key)
                                       for spec in auth.PAGES)], position="hidden")
     if signed_out_nav.url_path in ("progress", "notices"):
-        signed_out_nav.run()
+        ui.guarded(signed_out_nav.run)
         st.stop()
 
-# Title and banner sit in a placeholder that is emptied once signed in. The login form is drawn by
-# the authenticator outside it: on success that call also renders the cookie component, which
-# must stay on the page for the browser to store the cookie (emptying it loses the session).
+# Title and banner sit in a placeholder that is emptied once signed in. The sign-in form is drawn
+# outside it: on success it also renders the cookie component, which must stay on the page for
+# the browser to store the cookie (emptying it loses the session).
 login_header = st.empty()
 if not st.session_state.get("authentication_status"):
     with login_header.container():
@@ -44,13 +47,7 @@ if not st.session_state.get("authentication_status"):
         st.caption(ui.tr("app.tagline"))
         if settings.is_demo:
             ui.demo_banner()
-authenticator.login(
-    location="main", key="app_login",
-    fields={"Form name": ui.tr("login.title"), "Username": ui.tr("login.username"),
-            "Password": ui.tr("login.password"), "Login": ui.tr("login.submit")},
-)
-if st.session_state.get("authentication_status") is False:
-    st.error(ui.tr("login.failed"))
+    ui.sign_in_form(authenticator)
 if not st.session_state.get("authentication_status") and settings.is_demo:
     st.subheader(ui.tr("demo.accounts", password=demo.DEMO_PASSWORD))
     with ui.session() as s:
@@ -64,10 +61,6 @@ if not st.session_state.get("authentication_status") and settings.is_demo:
 
 user = ui.current_user()
 if user is None:
-    if st.session_state.get("authentication_status"):  # signed in, but the account was disabled since
-        st.error(ui.tr("guard.disabled"))
-        st.navigation([st.Page(signed_out, title=ui.tr("login.title"), url_path="login")], position="hidden")
-        st.stop()
     st.page_link(public_page, label=ui.tr("progress.link"), icon=":material/search:")
     st.page_link(notices_page, label=ui.tr("notices.link"), icon=":material/campaign:")
     st.stop()
@@ -93,4 +86,5 @@ ordered = {ui.tr(f"nav.{key}"): sections[ui.tr(f"nav.{key}")] for key in auth.SE
 navigation = st.navigation(ordered, expanded=True)
 if st.session_state.pop(ui.GO_HOME, False):  # a first password was just changed: on to the work
     st.switch_page(home)
-navigation.run()
+ui.renew_cookie(authenticator, user)  # after the switch: a rerun right after would lose the cookie
+ui.guarded(navigation.run)

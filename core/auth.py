@@ -1,17 +1,20 @@
-"""Accounts and roles: bcrypt hashes, the credentials dict for streamlit-authenticator, which
-role may open which page, and the admin's account operations (role-checked here, not in pages)."""
+"""Accounts and roles: bcrypt hashes, password sign-in with lockout, revocable session tokens,
+which role may open which page, and the admin's account operations (role-checked here, not in
+pages)."""
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import bcrypt
+import jwt
 from sqlmodel import Session, func, select
 
 from core.errors import DomainError
-from core.models import Leader, Liaison, LiaisonSource, Role, Unit, UnitKind, User, UserRole
+from core.models import Leader, Liaison, LiaisonSource, Role, SignInAttempt, Unit, UnitKind, User, UserRole
 
 MIN_PASSWORD_LENGTH = 8
 BCRYPT_MAX_BYTES = 72
@@ -68,6 +71,7 @@ class CurrentUser:
     unit_id: int | None
     liaison_id: int | None
     must_change_password: bool = False
+    token_version: int = 0
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
@@ -149,27 +153,87 @@ def load_current_user(session: Session, username: str) -> CurrentUser | None:
         unit_id=user.unit_id,
         liaison_id=liaison_id,
         must_change_password=user.must_change_password,
+        token_version=user.token_version,
     )
 
 
-def credentials(session: Session) -> dict:
-    """The dict streamlit-authenticator wants, holding active users only (pre-hashed)."""
-    users = session.exec(select(User).where(User.active == True)).all()  # noqa: E712
-    role_rows = session.exec(select(UserRole)).all()
-    roles: dict[int, list[str]] = {}
-    for row in role_rows:
-        roles.setdefault(row.user_id, []).append(str(row.role))
-    return {
-        "usernames": {
-            u.username: {
-                "name": u.display_name,
-                "password": u.password_hash,
-                "email": u.email or f"{u.username}@example.invalid",
-                "roles": sorted(roles.get(u.id, [])),
-            }
-            for u in users
-        }
-    }
+SIGN_IN_WINDOW = timedelta(minutes=15)
+SIGN_IN_FAILS_PER_ACCOUNT = 5  # within the window: the user name is locked until the window passes
+SIGN_IN_FAILS_PER_CLIENT = 20  # within the window, whatever the user names tried
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return bcrypt.hashpw(secrets.token_bytes(16).hex().encode("ascii"), bcrypt.gensalt()).decode("ascii")
+
+
+def sign_in(session: Session, *, username: str, password: str, client: str | None, now: datetime) -> CurrentUser:
+    """Why: a password may be guessed only a few times. Failures are recorded and lock the user
+    name (known or not, so a lock reveals nothing) and the client for SIGN_IN_WINDOW; an unknown
+    or disabled name costs the same bcrypt check as a real one, so timing tells nothing either.
+    The record is committed here: the caller rolls back on the error, and a failure that is not
+    kept limits nothing."""
+    name = (username or "").strip().lower()[:64]
+    client = (client or "")[:64]
+    since = now - SIGN_IN_WINDOW
+    failed = select(func.count()).select_from(SignInAttempt).where(
+        SignInAttempt.at >= since, SignInAttempt.ok == False)  # noqa: E712
+    last_success = session.exec(select(func.max(SignInAttempt.at)).where(
+        SignInAttempt.username == name, SignInAttempt.ok == True)).one()  # noqa: E712
+    account_fails = failed.where(SignInAttempt.username == name)
+    if last_success is not None:
+        account_fails = account_fails.where(SignInAttempt.at > last_success)
+    if (session.exec(account_fails).one() >= SIGN_IN_FAILS_PER_ACCOUNT
+            or session.exec(failed.where(SignInAttempt.client == client)).one() >= SIGN_IN_FAILS_PER_CLIENT):
+        raise DomainError("error.sign_in_locked", minutes=int(SIGN_IN_WINDOW.total_seconds() // 60))
+    user = session.exec(select(User).where(func.lower(User.username) == name)).first() if name else None
+    ok = verify_password(password or "", user.password_hash if user else _decoy_hash())
+    ok = ok and user is not None and user.active
+    session.add(SignInAttempt(username=name, client=client, at=now, ok=ok))
+    session.commit()
+    if not ok:
+        raise DomainError("error.sign_in_failed")
+    return load_current_user(session, user.username)
+
+
+TOKEN_ALGORITHM = "HS256"
+
+
+def session_token(user: CurrentUser, *, key: str, now: datetime, days: int) -> str:
+    """The signed cookie value: who, which token version, until when (`now` is timezone-aware)."""
+    return jwt.encode({"username": user.username, "ver": user.token_version,
+                       "exp_date": (now + timedelta(days=days)).timestamp()}, key, algorithm=TOKEN_ALGORITHM)
+
+
+def user_from_token(session: Session, token: str | None, *, key: str, now: datetime) -> CurrentUser | None:
+    """Why: a cookie is worth only as much as the account behind it now — a forged, expired or
+    malformed token, a disabled account, or one signed out or reset since (a newer token version)
+    gives None, never an error."""
+    if not token:
+        return None
+    try:
+        claims = jwt.decode(token, key, algorithms=[TOKEN_ALGORITHM], options={"verify_exp": False})
+        username, version, expires = str(claims["username"]), int(claims["ver"]), float(claims["exp_date"])
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+        return None
+    if expires <= now.timestamp():
+        return None
+    user = load_current_user(session, username)
+    return user if user is not None and user.token_version == version else None
+
+
+def still_valid(session: Session, *, username: str, token_version: int | None) -> CurrentUser | None:
+    """The account behind a live session, or None once it was disabled, reset or signed out elsewhere."""
+    user = load_current_user(session, username)
+    return user if user is not None and user.token_version == token_version else None
+
+
+def sign_out(session: Session, *, username: str) -> None:
+    """Ends every session and cookie of the account (all devices): the token version moves on."""
+    user = session.exec(select(User).where(func.lower(User.username) == (username or "").strip().lower())).first()
+    if user is not None:
+        user.token_version += 1
+        session.flush()
 
 
 def _require_admin(actor: CurrentUser) -> None:
@@ -285,6 +349,8 @@ def update_user(session: Session, *, actor: CurrentUser, user_id: int, display_n
         raise DomainError("error.last_admin")
     user.display_name = display_name.strip()
     user.unit_id = unit_id
+    if user.active and not active:
+        user.token_version += 1  # a disabled account's sessions and cookies end at once
     user.active = active
     user.updated_at = now
     _set_roles(session, user_id, roles)
@@ -300,12 +366,14 @@ def reset_password(session: Session, *, actor: CurrentUser, user_id: int, new_pa
     user = session.get(User, user_id)
     user.password_hash = hash_password(new_password, user.username)
     user.must_change_password = True
+    user.token_version += 1  # whoever held the old password is signed out everywhere
     user.updated_at = now
     session.flush()
 
 
 def change_own_password(session: Session, *, actor: CurrentUser, current_password: str,
-                        new_password: str, repeat_password: str, now: datetime) -> None:
+                        new_password: str, repeat_password: str, now: datetime) -> int:
+    """Returns the new token version: the caller's own session carries on with it."""
     user = session.get(User, actor.id)
     if not verify_password(current_password, user.password_hash):
         raise DomainError("error.password_wrong", field="current")
@@ -313,8 +381,10 @@ def change_own_password(session: Session, *, actor: CurrentUser, current_passwor
         raise DomainError("error.password_mismatch", field="repeat")
     user.password_hash = hash_password(new_password, user.username)
     user.must_change_password = False
+    user.token_version += 1  # other sessions and copied cookies end; the caller renews its own
     user.updated_at = now
     session.flush()
+    return user.token_version
 
 
 def station_units(session: Session) -> list[Unit]:

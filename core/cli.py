@@ -8,10 +8,12 @@ import sys
 import time
 from datetime import date
 
+import sqlalchemy as sa
+
 from core import auth, demo
 from core.auth import CurrentUser
 from core.clock import local_now
-from core.db import DatabaseError, make_engine, migrate, session_scope
+from core.db import DatabaseError, is_database_busy, make_engine, migrate, session_scope
 from core.errors import DomainError
 from core.models import Leader, Role, Unit
 from core.settings import SettingsError, load_settings
@@ -92,6 +94,7 @@ def cmd_user_reset(args: argparse.Namespace) -> int:
         user.password_hash = auth.hash_password(password, user.username)
         user.must_change_password = True
         user.active = True
+        user.token_version += 1  # sessions and cookies of the old password end
         user.updated_at = now
     print(f"Password of {args.username} reset." + ("" if args.password else f" New password (shown once): {password}"))
     return 0
@@ -188,6 +191,27 @@ def cmd_export(args: argparse.Namespace) -> int:
         rows = ledger_io.export_rows(session, user=None)
     Path(args.path).write_bytes(ledger_io.write_table(rows, args.path))
     print(f"Exported {len(rows)} case(s) to {args.path}.")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from core import backup
+    engine, _settings = _engine(args)
+    counts = backup.backup(engine, args.path)
+    print(f"Backed up {sum(counts.values())} row(s) in {len(counts)} table(s) "
+          f"({counts.get('case', 0)} case(s), {counts.get('attachment', 0)} attachment(s)) to {args.path}.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from core import backup
+    if not args.replace:
+        raise SystemExit("error: restoring replaces every row of the database with the backup's; "
+                         "stop the app, then run again with --replace")
+    engine, _settings = _engine(args)
+    counts = backup.restore(engine, args.path)
+    print(f"Restored {sum(counts.values())} row(s) in {len(counts)} table(s) "
+          f"({counts.get('case', 0)} case(s), {counts.get('attachment', 0)} attachment(s)) from {args.path}.")
     return 0
 
 
@@ -319,6 +343,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(func=cmd_reception_plan)
 
+    p = sub.add_parser("backup", help="copy the whole database (every table, attachments too) to a new file")
+    p.add_argument("path", help="SQLite: a .db file; PostgreSQL: a pg_dump custom-format file")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="replace the whole database with a backup (stop the app first)")
+    p.add_argument("path")
+    p.add_argument("--replace", action="store_true", help="confirm that every row is replaced")
+    p.set_defaults(func=cmd_restore)
     p = sub.add_parser("kpi", help="every KPI of a period (cases received in it, as they stand now)")
     p.add_argument("--from", dest="start", type=_day, required=True)
     p.add_argument("--to", dest="end", type=_day, required=True)
@@ -350,10 +381,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+BUSY_RETRIES = (1.0, 3.0)  # seconds to wait before the second and the third try
+
+
+def _run_retrying_when_busy(args: argparse.Namespace) -> int:
+    """Why: every command is one transaction, so one that met a locked database wrote nothing and
+    may simply run again once the other writer is done."""
+    for wait in (*BUSY_RETRIES, None):
+        try:
+            return args.func(args)
+        except Exception as exc:
+            if not is_database_busy(exc) or wait is None:
+                raise
+            print(f"the database is busy (another program is writing); trying again in {wait:.0f} s", file=sys.stderr)
+            time.sleep(wait)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        return _run_retrying_when_busy(args)
     except (SettingsError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -363,6 +410,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except sa.exc.OperationalError as exc:
+        if not is_database_busy(exc):
+            raise
+        print(f"error: the database stayed busy (another program kept writing to it) through "
+              f"{len(BUSY_RETRIES) + 1} tries; nothing was changed. Run the command again in a moment.", file=sys.stderr)
+        return 75  # EX_TEMPFAIL
 
 
 if __name__ == "__main__":

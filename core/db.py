@@ -31,6 +31,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def is_database_busy(exc: BaseException) -> bool:
+    """SQLite's 'database is locked': another writer held the file longer than the busy timeout."""
+    return isinstance(exc, sa.exc.OperationalError) and "database is locked" in str(exc)
+
+
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {k: _without_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_without_nul(v) for v in value)
+    return value
+
+
+def _drop_nul_bytes(_conn, _cursor, statement, parameters, _context, _executemany):
+    """Why: PostgreSQL refuses a NUL byte in any text ('A string literal cannot contain NUL'), so
+    one pasted into any field or search crashed the page; SQLite stored it. Both now drop it, the
+    same way the intake drops other control characters."""
+    return statement, _without_nul(parameters)
+
+
 def make_engine(url: str) -> Engine:
     """Why: SQLite without foreign_keys silently accepts dangling references, and without WAL and
     a busy timeout two Streamlit sessions writing at once get 'database is locked'."""
@@ -43,10 +65,12 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    if parsed.get_backend_name() == "postgresql":
-        return sa.create_engine(url, pool_pre_ping=True)
-    raise DatabaseError(f"Unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql+psycopg")
+    elif parsed.get_backend_name() == "postgresql":
+        engine = sa.create_engine(url, pool_pre_ping=True)
+    else:
+        raise DatabaseError(f"Unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql+psycopg")
+    sa.event.listen(engine, "before_cursor_execute", _drop_nul_bytes, retval=True)
+    return engine
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from core import board, services, workbook
 from core.auth import CurrentUser, sees_personal_data
 from core.errors import DomainError, FormErrors
 from core.ledger import visible_cases
-from core.models import (Attachment, Case, CaseStatus, Channel, Leader, LookupAttempt, ReceptionVisitor, Role, Unit,
+from core.models import (Attachment, Case, CaseAction, CaseStatus, Channel, Leader, LookupAttempt, ReceptionVisitor, Role, Unit,
                          UnitKind)
 
 CONTENT_MIN, CONTENT_MAX = 5, 2000
@@ -243,14 +243,18 @@ def _attach(session: Session, case: Case, files: list[tuple[Upload, str]], *, ac
 
 def add_attachments(session: Session, *, actor: CurrentUser, case_id: int, files: list[Upload],
                     now: datetime) -> None:
-    """More files on a case the user may see (the handling unit adds its photos of the result)."""
+    """More files on a case the user may see (the handling unit adds its photos of the result); the
+    case's record says who added which files when."""
     case = session.exec(select(Case).where(Case.id == case_id, visible_cases(actor))).first()
     if case is None:
         raise DomainError("error.case_not_found")
     existing = session.exec(select(func.count()).select_from(Attachment).where(Attachment.case_id == case_id)).one()
     if existing + len(files) > ATTACHMENTS_MAX * 3:
         raise DomainError("error.attachments_count", field="attachments", n=ATTACHMENTS_MAX * 3)
-    _attach(session, case, _uploads(list(files)), actor=actor, now=now)
+    checked = _uploads(list(files))
+    _attach(session, case, checked, actor=actor, now=now)
+    services.note(session, case, actor=actor, action=CaseAction.attach, now=now,
+                  details={"files": [PurePath(file.filename).name[-120:] for file, _type in checked]})
 
 
 def attachments_of(session: Session, *, user: CurrentUser, case_id: int) -> list[Attachment]:
@@ -279,7 +283,7 @@ def earlier_cases(session: Session, *, user: CurrentUser, phone: str, limit: int
 # ---- the public progress page -------------------------------------------------------------
 
 LOOKUP_FAILS_PER_CODE = 5  # within LOOKUP_WINDOW, then the code is locked for the rest of it
-LOOKUP_TRIES_PER_SESSION = 10
+LOOKUP_FAILS_PER_CLIENT = 20  # within LOOKUP_WINDOW, whatever the codes and browser sessions
 LOOKUP_WINDOW = timedelta(hours=1)
 
 
@@ -293,27 +297,29 @@ class Progress:
     closed: bool
 
 
-def lookup_progress(session: Session, *, tracking_code: str, phone_last4: str, now: datetime,
-                    tries_this_session: int) -> Progress:
+def lookup_progress(session: Session, *, tracking_code: str, phone_last4: str, client: str | None,
+                    now: datetime) -> Progress:
     """Stage, deadline and result summary for the code and the last four digits of the phone it
     was reported with; no names, no phone, no unit contacts. A wrong pair is one answer for
-    'no such code' and 'wrong digits', so codes cannot be probed."""
+    'no such code' and 'wrong digits', so codes cannot be probed. Why the failure is committed
+    here: the caller rolls back on the error, and a failure that is not kept limits nothing."""
     code = (tracking_code or "").strip().upper()
     digits = (phone_last4 or "").strip()
     if not code or not re.fullmatch(r"\d{4}", digits):
         raise DomainError("error.lookup_input")
-    if tries_this_session >= LOOKUP_TRIES_PER_SESSION:
-        raise DomainError("error.lookup_session_limit")
     since = now - LOOKUP_WINDOW
-    fails = session.exec(select(func.count()).select_from(LookupAttempt).where(
-        LookupAttempt.tracking_code == code[:20], LookupAttempt.at >= since, LookupAttempt.ok == False)).one()  # noqa: E712
-    if fails >= LOOKUP_FAILS_PER_CODE:
+    failed = select(func.count()).select_from(LookupAttempt).where(
+        LookupAttempt.at >= since, LookupAttempt.ok == False)  # noqa: E712
+    if session.exec(failed.where(LookupAttempt.client == (client or "")[:64])).one() >= LOOKUP_FAILS_PER_CLIENT:
+        raise DomainError("error.lookup_session_limit")
+    if session.exec(failed.where(LookupAttempt.tracking_code == code[:20])).one() >= LOOKUP_FAILS_PER_CODE:
         raise DomainError("error.lookup_locked")
     case = session.exec(select(Case).where(Case.tracking_code == code)).first()
     ok = case is not None and bool(case.reporter_phone) and case.reporter_phone.endswith(digits)
-    session.add(LookupAttempt(tracking_code=code[:20], at=now, ok=ok))
+    session.add(LookupAttempt(tracking_code=code[:20], client=(client or "")[:64], at=now, ok=ok))
     session.flush()
     if not ok:
+        session.commit()
         raise DomainError("error.lookup_no_match")
     status = CaseStatus(case.status)
     finished = status in (CaseStatus.approved, CaseStatus.fed_back, CaseStatus.closed, CaseStatus.explained)

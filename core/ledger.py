@@ -61,6 +61,9 @@ class LedgerFilter:
     owner_leader_id: int | None = None
 
 
+SEARCH_MAX = 200  # characters of a search that count; the search boxes take no more
+
+
 def mask_name(name: str | None) -> str:
     return name[0] + "**" if isinstance(name, str) and name else ""
 
@@ -93,7 +96,8 @@ def list_cases(session: Session, *, user: CurrentUser, filters: LedgerFilter, no
     if filters.category_id:
         where.append(Case.category_id == filters.category_id)
     if filters.text.strip():
-        text = filters.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        # cut to SEARCH_MAX: SQLite refuses a LIKE pattern of 50,000 bytes ("pattern too complex")
+        text = filters.text.strip()[:SEARCH_MAX].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         needle = f"%{text}%"  # what was typed, taken literally: % and _ are not wildcards here
         where.append(sa.or_(Case.tracking_code.ilike(needle, escape="\\"), Case.content.ilike(needle, escape="\\")))
     if filters.only_overdue:

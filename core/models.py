@@ -138,6 +138,7 @@ class CaseAction(StrEnum):
     circulate = "circulate"
     import_ledger = "import_ledger"
     reschedule = "reschedule"  # a system note: the deadline recomputed once a year's schedule was entered
+    attach = "attach"  # a note: files added to a case after it was filed
 
 
 class LiaisonSource(StrEnum):
@@ -224,6 +225,8 @@ class User(SQLModel, table=True):
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     active: bool = True
     must_change_password: bool = False
+    # bumped on sign-out, password reset and disabling: sessions and cookies of an older version end
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: NaiveDatetime
     updated_at: NaiveDatetime
 
@@ -648,12 +651,26 @@ class KeywordRule(SQLModel, table=True):
 
 
 class LookupAttempt(SQLModel, table=True):
-    """One try on the public progress page: failed tries per tracking code are limited."""
+    """One try on the public progress page: failed tries per tracking code and per client are
+    limited."""
 
     __tablename__ = "lookup_attempt"
 
     id: int | None = Field(default=None, primary_key=True)
     tracking_code: str = Field(max_length=20, index=True)
+    client: str | None = Field(default=None, max_length=64, index=True)
+    at: NaiveDatetime
+    ok: bool
+
+
+class SignInAttempt(SQLModel, table=True):
+    """One password sign-in, right or wrong: failures lock the user name and the client for a while."""
+
+    __tablename__ = "sign_in_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)  # as typed, lowered: unknown names lock too
+    client: str | None = Field(default=None, max_length=64, index=True)
     at: NaiveDatetime
     ok: bool
 

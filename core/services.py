@@ -52,6 +52,15 @@ def _event(session: Session, case: Case, *, actor: CurrentUser | None, role: str
     return event
 
 
+def note(session: Session, case: Case, *, actor: CurrentUser, action: A, now: datetime, details: dict) -> CaseEvent:
+    """A note in the case's record that changes no stage (workflow.NOTES), in the actor's first role."""
+    if action not in workflow.NOTES:
+        raise ValueError(f"{action} is a step, not a note")
+    role = next((str(r) for r in workflow.ROLE_PRECEDENCE if r in actor.roles), "system")
+    return _event(session, case, actor=actor, role=role, action=action, now=now, from_status=case.status,
+                  details=details)
+
+
 def register(session: Session, *, actor: CurrentUser | None, now: datetime, channel: Channel, content: str,
              reporter_name: str | None = None, reporter_phone: str | None = None,
              reporter_address: str | None = None, township_id: int | None = None, village_id: int | None = None,

@@ -25,6 +25,11 @@ class Settings:
     mode: str
     cookie_key: str
     admin_password: str | None
+    # behind a reverse proxy every resident arrives from the proxy's address: name the header that
+    # carries the real one (X-Forwarded-For, X-Real-IP), or per-client limits become one limit
+    client_ip_header: str | None = None
+    # tests and development: a page's exception shows its traceback instead of an incident number
+    show_errors: bool = False
 
     @property
     def is_demo(self) -> bool:
@@ -71,4 +76,6 @@ def load_settings(env: dict | None = None, secrets_path: Path | None = None) -> 
         mode=mode,
         cookie_key=cookie_key,
         admin_password=get("MQT_ADMIN_PASSWORD"),
+        client_ip_header=get("MQT_CLIENT_IP_HEADER"),
+        show_errors=(get("MQT_SHOW_ERRORS") or "").lower() in ("1", "true", "yes"),
     )

@@ -2,7 +2,10 @@
 shared widgets."""
 from __future__ import annotations
 
+import logging
 import re
+import secrets
+from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import streamlit as st
@@ -13,13 +16,40 @@ from sqlmodel import Session
 from core import auth, labels, limits
 from core.auth import CurrentUser
 from core.clock import local_now
-from core.db import DatabaseError, make_engine
+from core.db import DatabaseError, is_database_busy, make_engine
 from core.errors import DomainError
 from core.models import Role
 from core.settings import Settings, SettingsError, load_settings
 from core.startup import ensure_ready
 
 COOKIE_NAME = "minqingtong_auth"
+
+
+log = logging.getLogger("minqingtong")
+if not log.handlers:  # the server's console (or its service journal) is the incident log
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(_handler)
+    log.setLevel(logging.INFO)
+
+
+def guarded(run) -> None:
+    """Runs a page. Why: an uncaught error showed SQL, server paths and data to whoever was looking
+    (even an anonymous visitor of /progress). Now the person sees a plain message and an incident
+    number; the traceback goes to the server log under that number. A locked database is said as
+    such: what was typed is still in the form."""
+    try:
+        run()
+    except Exception as exc:
+        if settings().show_errors:
+            raise
+        if is_database_busy(exc):
+            log.warning("database busy: %s", exc)
+            st.error(tr("error.database_busy"))
+            return
+        incident = secrets.token_hex(4).upper()
+        log.exception("incident %s", incident)
+        st.error(tr("error.incident", incident=incident))
 
 
 def settings() -> Settings:
@@ -211,31 +241,111 @@ def language_switch() -> None:
         st.query_params["lang"] = lang()
 
 
+COOKIE_DAYS = 7
+SESSION_VERSION, RENEW_COOKIE, SIGN_IN_REFUSAL = "auth_version", "_renew_cookie", "_sign_in_refusal"
+
+
 def authenticator() -> stauth.Authenticate:
-    with session() as s:
-        credentials = auth.credentials(s)
+    """streamlit-authenticator keeps the browser cookie and the sign-out button; the password check,
+    lockout and token versions are core.auth's (it holds no credentials)."""
     return stauth.Authenticate(
-        credentials, cookie_name=COOKIE_NAME, cookie_key=settings().cookie_key, cookie_expiry_days=7,
-        auto_hash=False, login_sleep_time=0,
+        {"usernames": {}}, cookie_name=COOKIE_NAME, cookie_key=settings().cookie_key,
+        cookie_expiry_days=COOKIE_DAYS, auto_hash=False, login_sleep_time=0,
     )
 
 
+def client_address() -> str:
+    """The visitor's address for the per-client limits (the proxy's header when one is named)."""
+    header = settings().client_ip_header
+    forwarded = st.context.headers.get(header) if header else None
+    if isinstance(forwarded, str) and forwarded.strip():
+        return forwarded.split(",")[0].strip()[:64]
+    address = st.context.ip_address
+    return address[:64] if isinstance(address, str) else ""  # none in a test harness
+
+
+def _begin_session(user: CurrentUser) -> None:
+    st.session_state.update({"authentication_status": True, "username": user.username, "name": user.display_name,
+                             "roles": sorted(user.roles), "logout": None, SESSION_VERSION: user.token_version})
+
+
+def _write_cookie(authenticator_: stauth.Authenticate, user: CurrentUser) -> None:
+    """The cookie component must stay on the page for a moment: never st.rerun() right after this."""
+    now = datetime.now(timezone.utc)
+    token = auth.session_token(user, key=settings().cookie_key, now=now, days=COOKIE_DAYS)
+    authenticator_.cookie_controller.cookie_model.cookie_manager.set(
+        COOKIE_NAME, token, expires_at=now + timedelta(days=COOKIE_DAYS))
+
+
+def restore_session() -> None:
+    """A new browser session signs in from the cookie of an earlier one while that is still valid."""
+    if st.session_state.get("authentication_status") or st.session_state.get("logout"):
+        return
+    with session() as s:
+        user = auth.user_from_token(s, st.context.cookies.get(COOKIE_NAME), key=settings().cookie_key,
+                                    now=datetime.now(timezone.utc))
+    if user is not None:
+        _begin_session(user)
+
+
+def end_session() -> None:
+    for key in ("authentication_status", "username", "name", "roles", SESSION_VERSION):
+        st.session_state[key] = None
+
+
+def sign_in_form(authenticator_: stauth.Authenticate) -> None:
+    with st.form("app_login"):
+        st.subheader(tr("login.title"))
+        username = st.text_input(tr("login.username"), key="login_username", autocomplete="username")
+        password = st.text_input(tr("login.password"), type="password", key="login_password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button(tr("login.submit"), type="primary")
+    if submitted:
+        try:
+            with session() as s:
+                user = auth.sign_in(s, username=username, password=password, client=client_address(), now=local_now())
+        except DomainError as exc:
+            st.session_state.update({"authentication_status": False, SIGN_IN_REFUSAL: exc})
+        else:
+            _begin_session(user)
+            _write_cookie(authenticator_, user)
+            return
+    if st.session_state.get("authentication_status") is False and st.session_state.get(SIGN_IN_REFUSAL):
+        show_error(st.session_state[SIGN_IN_REFUSAL])  # kept over the reruns until the next try
+
+
+def sign_out_button(authenticator_: stauth.Authenticate) -> None:
+    """Signing out ends the account's sessions and cookies on every device (core.auth.sign_out)."""
+    def everywhere(info: dict) -> None:
+        with session() as s:
+            auth.sign_out(s, username=info.get("username") or "")
+            s.commit()
+    authenticator_.logout(button_name=tr("logout"), location="sidebar", key="app_logout", callback=everywhere)
+
+
+def renew_cookie(authenticator_: stauth.Authenticate, user: CurrentUser) -> None:
+    """After one's own password change the session goes on with the new token version: so does the cookie."""
+    if st.session_state.pop(RENEW_COOKIE, False):
+        _write_cookie(authenticator_, user)
+
+
 def current_user() -> CurrentUser | None:
-    """The signed-in user read fresh from the database on every run (roles, unit, active)."""
+    """The signed-in user read fresh from the database on every run (roles, unit, active), or None
+    once the account was disabled, reset or signed out elsewhere."""
     if not st.session_state.get("authentication_status"):
         return None
     username = st.session_state.get("username")
     if not username:
         return None
     with session() as s:
-        return auth.load_current_user(s, username)
+        return auth.still_valid(s, username=username, token_version=st.session_state.get(SESSION_VERSION))
 
 
 def require_page(page_key: str) -> CurrentUser:
     """Every page calls this first: hiding a page from the menu is not protection."""
     user = current_user()
     if user is None:
-        st.error(tr("guard.disabled") if st.session_state.get("authentication_status") else tr("guard.denied"))
+        st.error(tr("guard.session_ended") if st.session_state.get("authentication_status") else tr("guard.denied"))
         st.stop()
     if not auth.may_open(user, page_key):
         st.error(tr("guard.denied"))

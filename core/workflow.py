@@ -90,9 +90,11 @@ TABLE: dict[S, dict[A, Rule]] = {
     },
 }
 
-# Actions a person takes on an existing case (register creates one; import_ledger is bulk; the
-# system writes reschedule when a year's holidays are entered).
-CASE_ACTIONS: tuple[A, ...] = tuple(a for a in A if a not in (A.register, A.import_ledger, A.reschedule))
+# Notes in the log that change no stage: the system's reschedule when a year's holidays are
+# entered, and files added to a case after it was filed.
+NOTES: frozenset[A] = frozenset({A.reschedule, A.attach})
+# Actions a person takes on an existing case (register creates one; import_ledger is bulk).
+CASE_ACTIONS: tuple[A, ...] = tuple(a for a in A if a not in (A.register, A.import_ledger, *NOTES))
 TERMINAL: frozenset[S] = frozenset({S.closed, S.explained, S.merged})
 # When a user holds several roles, the event records the first of these that the rule allows.
 ROLE_PRECEDENCE = (Role.unit_handler, Role.liaison, Role.supervisor, Role.leader, Role.clerk, Role.admin)
@@ -185,8 +187,8 @@ def replay(events: Iterable[tuple[str, str | None, str]]) -> S | None:
         if action == A.register or action == A.import_ledger:
             status = S(to_status)
             continue
-        if action == A.reschedule and from_status == to_status == status:
-            continue  # a system note on the deadline, not a step
+        if action in NOTES and from_status == to_status == status:
+            continue  # a note, not a step
         if from_status != status:
             raise ValueError(f"event {action} starts from {from_status}, the case was {status}")
         if rule_for(status, action) is None:

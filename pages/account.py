@@ -19,9 +19,11 @@ with st.form(f"account_password_form_{n}"):
     if st.form_submit_button(ui.tr("users.save"), type="primary"):
         try:
             with ui.session() as s:
-                auth.change_own_password(s, actor=user, current_password=current, new_password=new,
-                                         repeat_password=repeat, now=local_now())
+                version = auth.change_own_password(s, actor=user, current_password=current, new_password=new,
+                                                   repeat_password=repeat, now=local_now())
                 s.commit()
+            st.session_state[ui.SESSION_VERSION] = version  # this session goes on; others end
+            st.session_state[ui.RENEW_COOKIE] = True
             ui.new_form("account")
             ui.flash(ui.tr("account.changed"))
             if user.must_change_password:  # the full menu now, and the user's home page

@@ -1,6 +1,6 @@
 """办理进度查询 (public, no sign-in): a resident enters the tracking code and the last four digits
 of the phone they reported with and sees the stage, the deadline and the result summary — no
-names, no phone numbers. Tries are limited per browser session and per code (core.intake)."""
+names, no phone numbers. Failed tries are limited per code and per client (core.intake)."""
 import streamlit as st
 
 from core import intake, ui
@@ -15,13 +15,11 @@ with st.form("progress_form"):
     digits = st.text_input(ui.tr("progress.digits"), max_chars=4, type="password", key="progress_digits")
     asked = st.form_submit_button(ui.tr("progress.submit"), type="primary")
 if asked:
-    tries = st.session_state.get("progress_tries", 0)
     try:
         with ui.session() as s:
-            found = intake.lookup_progress(s, tracking_code=code, phone_last4=digits, now=local_now(),
-                                           tries_this_session=tries)
+            found = intake.lookup_progress(s, tracking_code=code, phone_last4=digits, client=ui.client_address(),
+                                           now=local_now())
             s.commit()
-        st.session_state["progress_tries"] = 0
         with st.container(border=True):
             st.markdown(f"### {found.tracking_code}")
             st.markdown(f"**{ui.tr('progress.stage')}**：{ui.lbl(found.status, CaseStatus)}")
@@ -32,5 +30,4 @@ if asked:
                 st.markdown(f"**{ui.tr('case.label.result')}**：")
                 st.text(found.result)
     except DomainError as exc:
-        st.session_state["progress_tries"] = tries + 1
         st.error(exc.message(ui.lang()))

@@ -15,6 +15,8 @@ from core.db import make_engine, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_URL = os.environ.get("DATABASE_URL", "")
+# AppTest runs pages in this process: their exceptions must fail the tests, not become incident numbers
+os.environ["MQT_SHOW_ERRORS"] = "1"
 ON_POSTGRES = BASE_URL.startswith("postgresql")
 DEMO_TODAY = date(2026, 11, 21)
 DEMO_NOW = datetime(2026, 11, 21, 9, 0)

@@ -23,6 +23,7 @@ def open_page(name: str, username: str | None) -> AppTest:
     at = AppTest.from_file(str(ROOT / f"pages/{name}.py"), default_timeout=60)
     if username:
         at.session_state["authentication_status"] = True
+        at.session_state["auth_version"] = 0  # the token version of a demo account never signed out
         at.session_state["username"] = username
     return at.run()
 

@@ -1,11 +1,12 @@
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
+import jwt
 import pytest
 from sqlmodel import Session, select
 
 from core import auth
 from core.errors import DomainError
-from core.models import Liaison, Role, User
+from core.models import Liaison, Role, SignInAttempt, User
 from tests import factories
 
 NOW = datetime(2026, 11, 21, 9, 0)
@@ -29,16 +30,113 @@ def test_password_hash_round_trip_and_rules():
     assert "72" in long.value.message("zh")
 
 
-def test_credentials_hold_active_users_with_roles_only(engine):
+def sign_in(s, username, password="password123", client="10.0.0.1", now=NOW):
+    return auth.sign_in(s, username=username, password=password, client=client, now=now)
+
+
+def test_sign_in_locks_the_name_after_repeated_failures_even_for_the_right_password(engine):
+    """136 wrong passwords and then the right one used to work at once."""
     with Session(engine) as s:
-        factories.user(s, "alice", {Role.clerk, Role.supervisor}, NOW)
-        bob = factories.user(s, "bob", {Role.leader}, NOW)
-        bob.active = False
+        factories.user(s, "alice", {Role.clerk}, NOW)
         s.commit()
-        creds = auth.credentials(s)
-    assert set(creds["usernames"]) == {"alice"}
-    assert creds["usernames"]["alice"]["roles"] == ["clerk", "supervisor"]
-    assert creds["usernames"]["alice"]["password"].startswith("$2b$")
+    for n in range(auth.SIGN_IN_FAILS_PER_ACCOUNT):
+        with Session(engine) as s, pytest.raises(DomainError) as wrong:  # a fresh session each time: kept anyway
+            sign_in(s, "alice", "wrong-password", client=f"10.0.0.{n}")
+        assert wrong.value.key == "error.sign_in_failed"
+    with Session(engine) as s, pytest.raises(DomainError) as locked:
+        sign_in(s, "ALICE ", client="10.9.9.9")
+    assert locked.value.key == "error.sign_in_locked" and "15" in locked.value.message("zh")
+    with Session(engine) as s:
+        later = NOW + auth.SIGN_IN_WINDOW + timedelta(seconds=1)
+        assert sign_in(s, "alice", now=later).username == "alice"
+        attempts = s.exec(select(SignInAttempt).where(SignInAttempt.username == "alice")).all()
+    assert [a.ok for a in attempts] == [False] * auth.SIGN_IN_FAILS_PER_ACCOUNT + [True]
+
+
+def test_a_success_starts_the_count_again_and_unknown_names_lock_like_real_ones(engine):
+    with Session(engine) as s:
+        factories.user(s, "bob", {Role.clerk}, NOW)
+        s.commit()
+        for _ in range(auth.SIGN_IN_FAILS_PER_ACCOUNT - 1):
+            with pytest.raises(DomainError):
+                sign_in(s, "bob", "wrong-password")
+        sign_in(s, "bob")
+        with pytest.raises(DomainError) as again:
+            sign_in(s, "bob", "wrong-password")
+        assert again.value.key == "error.sign_in_failed"
+        for _ in range(auth.SIGN_IN_FAILS_PER_ACCOUNT):
+            with pytest.raises(DomainError):
+                sign_in(s, "nobody", "wrong-password", client="10.0.0.2")
+        with pytest.raises(DomainError) as ghost:
+            sign_in(s, "nobody", "wrong-password", client="10.0.0.2")
+        assert ghost.value.key == "error.sign_in_locked"
+
+
+def test_one_client_trying_many_names_is_locked_but_others_are_not(engine):
+    with Session(engine) as s:
+        factories.user(s, "carol", {Role.clerk}, NOW)
+        s.commit()
+        for n in range(auth.SIGN_IN_FAILS_PER_CLIENT):
+            with pytest.raises(DomainError):
+                sign_in(s, f"user{n}", "wrong-password", client="203.0.113.7")
+        with pytest.raises(DomainError) as locked:
+            sign_in(s, "carol", client="203.0.113.7")
+        assert locked.value.key == "error.sign_in_locked"
+        assert sign_in(s, "carol", client="198.51.100.2").username == "carol"
+
+
+@pytest.mark.parametrize("who", ["unknown", "disabled", "wrong password"])
+def test_every_failure_costs_one_bcrypt_check_so_timing_tells_nothing(engine, monkeypatch, who):
+    """Unknown names answered ten times faster than real ones: now each failure checks one hash."""
+    with Session(engine) as s:
+        dave = factories.user(s, "dave", {Role.clerk}, NOW)
+        dave.active = who != "disabled"
+        s.commit()
+        auth._decoy_hash()  # made once per process, before the count
+        checks = []
+        real = auth.bcrypt.checkpw
+        monkeypatch.setattr(auth.bcrypt, "checkpw", lambda pw, hashed: checks.append(hashed) or real(pw, hashed))
+        with pytest.raises(DomainError) as refused:
+            sign_in(s, "ghost" if who == "unknown" else "dave", "wrong-password" if who == "wrong password" else "password123")
+    assert refused.value.key == "error.sign_in_failed"
+    assert len(checks) == 1 and checks[0].startswith(b"$2b$12$")
+
+
+def test_a_cookie_ends_with_sign_out_reset_and_disable_and_never_raises(engine):
+    key = "k" * 40
+    now = datetime(2026, 11, 21, 1, 0, tzinfo=timezone.utc)
+    with Session(engine) as s:
+        admin = admin_actor(s)
+        erin = factories.user(s, "erin", {Role.clerk}, NOW)
+        s.commit()
+
+        def cookie():
+            return auth.session_token(auth.load_current_user(s, "erin"), key=key, now=now, days=7)
+
+        def holder(token, at=now):
+            return auth.user_from_token(s, token, key=key, now=at)
+
+        copied = cookie()
+        assert holder(copied).username == "erin"
+        assert holder(copied, now + timedelta(days=8)) is None  # expired
+        assert holder(auth.session_token(auth.load_current_user(s, "erin"), key="x" * 40, now=now, days=7)) is None
+        assert holder("not.a.token") is None and holder(jwt.encode({"username": "erin"}, key)) is None
+        auth.sign_out(s, username="erin")
+        assert holder(copied) is None  # copied before the sign-out
+        copied = cookie()
+        auth.reset_password(s, actor=admin, user_id=erin.id, new_password="Another-pass-1", now=NOW)
+        assert holder(copied) is None
+        assert auth.still_valid(s, username="erin", token_version=0) is None
+        copied = cookie()
+        auth.update_user(s, actor=admin, user_id=erin.id, display_name="erin", roles={Role.clerk}, active=False, now=NOW)
+        assert holder(copied) is None  # disabled: None, not a traceback
+        auth.update_user(s, actor=admin, user_id=erin.id, display_name="erin", roles={Role.clerk}, active=True, now=NOW)
+        assert holder(copied) is None  # enabling again does not revive an old cookie
+        live = auth.load_current_user(s, "erin")
+        renewed = auth.change_own_password(s, actor=live, current_password="Another-pass-1",
+                                           new_password="Third-pass-22", repeat_password="Third-pass-22", now=NOW)
+        assert renewed == live.token_version + 1
+        assert auth.still_valid(s, username="erin", token_version=renewed).username == "erin"
 
 
 def test_disabled_user_is_not_loaded(engine):

@@ -42,6 +42,7 @@ def use_db(journey_db, monkeypatch):
 def page(username: str, code: str) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["authentication_status"] = True
+    at.session_state["auth_version"] = 0  # the token version of a demo account never signed out
     at.session_state["username"] = username
     at.session_state["case_code"] = code
     return at.run()

@@ -60,3 +60,36 @@ def test_bad_database_url_exits_non_zero_with_message():
 def test_bad_settings_exit_non_zero(empty_url):
     done = cli("init", url=empty_url, MQT_MODE="production")
     assert done.returncode == 2 and "MQT_COOKIE_KEY" in done.stderr
+
+
+def test_a_database_locked_by_another_writer_is_retried_then_said_plainly(tmp_path, monkeypatch, capsys):
+    """Longer than the busy timeout under another writer, the CLI printed a traceback."""
+    import sqlite3
+
+    from core import cli as cli_module, db
+    from core.db import migrate
+    path = tmp_path / "busy.db"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    migrate(engine)
+    with Session(engine) as s:
+        auth.create_user(s, actor=None, username="clerk1", display_name="值班员", password="password123",
+                         roles={auth.Role.clerk}, now=auth.datetime(2026, 11, 21))
+        s.commit()
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr(cli_module, "BUSY_RETRIES", (0.01, 0.01))
+    other_writer = sqlite3.connect(path, isolation_level=None)
+    other_writer.execute("BEGIN EXCLUSIVE")
+    reset = ["user", "reset-password", "clerk1", "--password", "Another-pass-9"]
+    assert cli_module.main(reset) == 75
+    said = capsys.readouterr().err
+    assert "stayed busy" in said and "nothing was changed" in said and "Traceback" not in said
+    assert said.count("trying again") == 2
+
+    monkeypatch.setattr(cli_module.time, "sleep", lambda _s: other_writer.execute("ROLLBACK"))  # the writer finishes
+    assert cli_module.main(reset) == 0
+    other_writer.close()
+    with Session(make_engine(url)) as s:
+        assert auth.verify_password("Another-pass-9", s.exec(select(User).where(User.username == "clerk1")).one().password_hash)

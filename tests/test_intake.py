@@ -121,8 +121,24 @@ def test_attachments_are_shown_only_to_who_may_see_the_case(world_session):
     assert len(s.exec(select(Attachment)).all()) == 1
 
 
-def lookup(s, code, digits, tries=0, now=NOW):
-    return intake.lookup_progress(s, tracking_code=code, phone_last4=digits, now=now, tries_this_session=tries)
+def test_files_added_later_are_written_in_the_case_record(world_session):
+    from core import workflow
+    from core.models import CaseAction, CaseEvent
+    s, world = world_session
+    case = liaison_report(s, world)
+    later = NOW + timedelta(hours=2)
+    intake.add_attachments(s, actor=world.users[Role.liaison], case_id=case.id, now=later,
+                           files=[Upload("../现场照片.png", b"\x89PNG"), Upload("说明.pdf", b"%PDF")])
+    events = s.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+    note = events[-1]
+    assert (note.action, note.at, note.actor_id, note.actor_role) == (
+        CaseAction.attach, later, world.users[Role.liaison].id, "liaison")
+    assert note.details == {"files": ["现场照片.png", "说明.pdf"]} and note.from_status == note.to_status
+    assert workflow.replay([(e.action, e.from_status, e.to_status) for e in events]) == case.status
+
+
+def lookup(s, code, digits, client="10.0.0.1", now=NOW):
+    return intake.lookup_progress(s, tracking_code=code, phone_last4=digits, client=client, now=now)
 
 
 def test_the_public_lookup_shows_stage_deadline_and_result_but_nobody(world_session):
@@ -153,11 +169,33 @@ def test_wrong_digits_and_unknown_codes_get_the_same_answer_and_lock_the_code(wo
     assert len(s.exec(select(LookupAttempt)).all()) == intake.LOOKUP_FAILS_PER_CODE + 2
 
 
-def test_a_session_that_tried_too_often_is_refused_before_any_lookup(world_session):
+def test_failed_lookups_are_kept_when_the_caller_rolls_back(engine, world_session):
+    """The page's session rolls back on the error: the failure must still count (it did not)."""
+    from sqlmodel import Session
     s, _world = world_session
-    with pytest.raises(DomainError) as refused:
-        lookup(s, "MQ-2026-000001", "1234", tries=intake.LOOKUP_TRIES_PER_SESSION)
-    assert refused.value.key == "error.lookup_session_limit"
+    case = factories.case(s, status=S.in_progress, received_at=NOW, reporter_phone="13812345678")
+    s.commit()
+    for _ in range(intake.LOOKUP_FAILS_PER_CODE):
+        with Session(engine) as page, pytest.raises(DomainError):
+            lookup(page, case.tracking_code, "0000")
+            page.commit()  # never reached: the error leaves, the session closes and rolls back
+    with Session(engine) as page, pytest.raises(DomainError) as locked:
+        lookup(page, case.tracking_code, "5678")
+    assert locked.value.key == "error.lookup_locked"
+
+
+def test_one_client_guessing_many_codes_is_stopped_whatever_its_sessions(world_session):
+    s, _world = world_session
+    for n in range(intake.LOOKUP_FAILS_PER_CLIENT):
+        with pytest.raises(DomainError) as refused:
+            lookup(s, f"MQ-2026-{n:06d}", "1234", client="203.0.113.7")
+        assert refused.value.key == "error.lookup_no_match"
+    with pytest.raises(DomainError) as stopped:
+        lookup(s, "MQ-2026-999999", "1234", client="203.0.113.7")
+    assert stopped.value.key == "error.lookup_session_limit"
+    with pytest.raises(DomainError) as other:  # another client is not stopped by this one
+        lookup(s, "MQ-2026-999999", "1234", client="198.51.100.2")
+    assert other.value.key == "error.lookup_no_match"
     with pytest.raises(DomainError) as bad:
         lookup(s, "MQ-2026-000001", "12a4")
     assert bad.value.key == "error.lookup_input"

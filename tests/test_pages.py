@@ -24,6 +24,7 @@ def demo_database(demo_url, monkeypatch):
 def signed_in(path: str, username: str, lang: str = "zh") -> AppTest:
     at = AppTest.from_file(path, default_timeout=60)
     at.session_state["authentication_status"] = True
+    at.session_state["auth_version"] = 0  # the token version of a demo account never signed out
     at.session_state["username"] = username
     at.session_state["name"] = username
     at.session_state["app_lang"] = lang
@@ -97,14 +98,23 @@ def test_login_with_demo_account_lands_on_home():
 def test_wrong_password_is_refused_with_a_message():
     at = login(AppTest.from_file(APP, default_timeout=60).run(), "clerk", "not-the-password")
     assert at.session_state["authentication_status"] is False
-    assert labels.t("login.failed") in errors(at)
+    assert labels.t("error.sign_in_failed") in errors(at)
     assert labels.page_title("home") not in titles(at)
 
 
 def test_unknown_or_disabled_user_session_is_not_trusted():
     at = signed_in(APP, "ghost")
     at.run()
-    assert labels.t("guard.disabled") in errors(at)
+    assert labels.t("guard.session_ended") in [w.value for w in at.warning]
+    assert labels.page_title("home") not in titles(at)
+    assert at.session_state["authentication_status"] is None  # the sign-in form again
+
+
+def test_a_session_from_before_a_sign_out_elsewhere_ends(monkeypatch):
+    at = signed_in(APP, "leader")
+    at.session_state["auth_version"] = -1  # the account's sessions moved on since this one began
+    at.run()
+    assert labels.t("guard.session_ended") in [w.value for w in at.warning]
     assert labels.page_title("home") not in titles(at)
 
 
@@ -180,3 +190,47 @@ def test_typed_text_is_shown_as_text_never_as_markdown():
         assert "](" not in shown and "http://" not in shown and "www." not in shown
         assert not any(c in shown.replace("\\" + c, "") for c in "$*_<`#[")  # every one escaped
         assert shown.replace("\\", "") == hostile.replace("\\", "")  # and nothing lost
+
+
+def test_a_failing_page_shows_an_incident_number_and_logs_the_traceback_not_the_visitor(monkeypatch, caplog):
+    """An anonymous visitor of /progress saw SQL and server paths in the traceback."""
+    monkeypatch.delenv("MQT_SHOW_ERRORS")
+
+    def failing_page():
+        from core import ui
+
+        def lookup():
+            raise RuntimeError('SELECT reporter_phone FROM "case" -- /srv/minqingtong/core/intake.py')
+        ui.guarded(lookup)
+
+    with caplog.at_level("ERROR", logger="minqingtong"):
+        at = AppTest.from_function(failing_page, default_timeout=30).run()
+    assert not at.exception
+    [shown] = errors(at)
+    assert "SELECT" not in shown and "/srv" not in shown
+    incident = shown.split("事件编号 ")[1].split(" ")[0]
+    assert len(incident) == 8
+    [record] = [r for r in caplog.records if incident in r.getMessage()]
+    assert "reporter_phone" in record.exc_text or "reporter_phone" in str(record.exc_info[1])
+
+
+def test_a_locked_database_is_said_plainly(monkeypatch):
+    monkeypatch.delenv("MQT_SHOW_ERRORS")
+
+    def busy_page():
+        import sqlalchemy as sa
+
+        from core import ui
+
+        def save():
+            raise sa.exc.OperationalError("UPDATE \"case\" SET …", {}, Exception("database is locked"))
+        ui.guarded(save)
+
+    at = AppTest.from_function(busy_page, default_timeout=30).run()
+    assert errors(at) == [labels.t("error.database_busy")]
+
+
+def test_streamlit_itself_shows_no_error_details_outside_tests():
+    import tomllib
+    config = tomllib.loads((ROOT / ".streamlit/config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "none"

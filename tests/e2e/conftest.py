@@ -155,3 +155,4 @@ def settle(page) -> None:
 def no_traceback(page) -> None:
     assert page.locator("[data-testid='stException']").count() == 0, page.locator(
         "[data-testid='stException']").first.inner_text()
+    assert page.get_by_text("事件编号").count() == 0, "a page failed: see the incident in server.log"

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import TIMEOUT_MS, no_traceback, open_as, settle, shot, sign_in, streamlit_server
+from tests.e2e.conftest import (AUTH_COOKIE, TIMEOUT_MS, no_traceback, open_as, settle, shot, sign_in, streamlit_server,
+                                wait_for_cookie)
 
 DATABASE: dict[str, str] = {}  # the server's database, for tests that look a case up
 
@@ -48,6 +49,27 @@ def test_clerk_signs_in_sees_home_survives_reload_and_switches_to_english(server
     page.get_by_role("heading", name="民情台账").first.wait_for(timeout=TIMEOUT_MS)
     shot(page, "ledger_clerk")
     page.close()
+
+
+def test_a_cookie_copied_before_sign_out_no_longer_signs_in(server, browser):
+    """#14: a cookie copied before sign-out (or a password reset) still signed in."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, server, "supervisor")
+    wait_for_cookie(page)
+    copied = [c for c in page.context.cookies() if c["name"] == AUTH_COOKIE]
+    stolen = browser.new_page(viewport={"width": 1280, "height": 900})  # another browser: its own cookie jar
+    stolen.context.add_cookies(copied)
+    stolen.goto(f"{server}/home")
+    stolen.get_by_role("heading", name="工作台").first.wait_for(timeout=TIMEOUT_MS)  # the copy works while signed in
+    page.get_by_role("button", name="退出登录").click()
+    page.get_by_role("button", name="登录").wait_for(timeout=TIMEOUT_MS)
+    stolen.goto(f"{server}/home")
+    stolen.get_by_role("button", name="登录").wait_for(timeout=TIMEOUT_MS)
+    settle(stolen)
+    assert stolen.get_by_role("heading", name="工作台").count() == 0
+    no_traceback(stolen)
+    page.close()
+    stolen.close()
 
 
 def test_deep_link_to_another_roles_page_lands_on_home(server, browser):

@@ -58,6 +58,7 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
     warm_up = AppTest.from_file(os.path.join(ROOT, "pages", "account.py"), default_timeout=600)
     warm_up.session_state["authentication_status"] = True
+    warm_up.session_state["auth_version"] = 0  # the token version of a demo account never signed out
     warm_up.session_state["username"] = "leader"
     warm_up.run()
     import altair  # noqa: F401  (the dashboard's chart library)
@@ -67,6 +68,7 @@ def main() -> None:
     for _ in range(args.runs + 1):
         at = AppTest.from_file(os.path.join(ROOT, "pages", "dashboard.py"), default_timeout=600)
         at.session_state["authentication_status"] = True
+        at.session_state["auth_version"] = 0  # the token version of a demo account never signed out
         at.session_state["username"] = "leader"
         started = time.perf_counter()
         at.run()
