@@ -5,11 +5,12 @@ the center's clerk — an account the import made — changes theirs and dispatc
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import (TIMEOUT_MS, fill_sign_in, no_traceback, settle, shot, sign_in, streamlit_server,
+from tests.e2e.conftest import (AUTH_COOKIE, TIMEOUT_MS, fill_sign_in, no_traceback, settle, shot, sign_in, streamlit_server,
                                 wait_for_cookie)
 
 ADMIN_PASSWORD = "Yunxi-admin-2026"
@@ -43,9 +44,15 @@ def first_sign_in(page, url: str, username: str, password: str, new_password: st
     page.get_by_label("当前密码").fill(password)
     page.get_by_label("新密码", exact=True).fill(new_password)
     page.get_by_label("再次输入新密码").fill(new_password)
+    first_cookie = next(c["value"] for c in page.context.cookies() if c["name"] == AUTH_COOKIE)
     page.get_by_role("button", name="保存").click()
     page.get_by_text("密码已修改").first.wait_for(timeout=TIMEOUT_MS)  # on the user's home page, full menu
     assert page.get_by_role("heading", name="我的账户").count() == 0
+    # the change ended the first password's cookie, and this browser got a new one
+    deadline = time.monotonic() + 20
+    while next(c["value"] for c in page.context.cookies() if c["name"] == AUTH_COOKIE) == first_cookie:
+        assert time.monotonic() < deadline, "the cookie was not renewed after the password change"
+        page.wait_for_timeout(200)
 
 
 def test_a_county_is_set_up_from_its_workbook_and_works_the_same_day(county, browser):
