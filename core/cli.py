@@ -187,10 +187,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     from core import ledger_io
     engine, _settings = _engine(args)
     migrate(engine)
-    with session_scope(engine) as session:
-        rows = ledger_io.export_rows(session, user=None)
-    Path(args.path).write_bytes(ledger_io.write_table(rows, args.path))
-    print(f"Exported {len(rows)} case(s) to {args.path}.")
+    target = Path(args.path)
+    partial = target.with_name(target.name + ".part")  # a failed export leaves no file that looks whole
+    try:
+        with session_scope(engine) as session, partial.open("wb") as out:
+            count = ledger_io.write_export(ledger_io.iter_export_rows(session, user=None), out, target.name)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(target)
+    print(f"Exported {count} case(s) to {args.path}.")
     return 0
 
 

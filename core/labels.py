@@ -510,7 +510,6 @@ TEXT: dict[str, tuple[str, str]] = {
                      "Import an old ledger (.csv or .xlsx): checked whole first, every error listed by row and column; one error and nothing is imported. Columns in English or Chinese: {columns}. A missing deadline is computed from tier and dispatch time on working days."),
     "import.template": ("下载模板 {kind}", "Template {kind}"),
     "import.export": ("导出全部台账", "Export the whole ledger"),
-    "import.export_ready": ("下载导出文件", "Download the export"),
     "import.file": ("选择台账文件", "Ledger file"),
     "import.row": ("行", "Row"),
     "import.column": ("列", "Column"),

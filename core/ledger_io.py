@@ -8,10 +8,13 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
+import openpyxl
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
@@ -56,7 +59,11 @@ class Checked:
 
 def read_table(data: bytes, filename: str) -> list[dict[str, str]]:
     """Rows as {column: text}, headers mapped from English names or Chinese aliases."""
-    values = next(iter(workbook.read_sheets(data, filename).values()), [])
+    sheets = list(workbook.read_sheets(data, filename).values())
+    values = sheets[0] if sheets else []
+    for more in sheets[1:]:  # an export past one sheet's rows goes on in sheets with the same header
+        if values and more and more[0] == values[0]:
+            values = values + more[1:]
     if not values:
         raise DomainError("error.import_empty")
     header = [ALIASES.get(h.strip(), h.strip()) for h in values[0]]
@@ -236,44 +243,80 @@ def _role(actor: CurrentUser | None) -> str:
     return str(Role.clerk if actor.has(Role.clerk) else Role.admin)
 
 
-def export_rows(session: Session, *, user: CurrentUser | None) -> list[dict[str, str]]:
+def iter_export_rows(session: Session, *, user: CurrentUser | None) -> Iterator[dict[str, str]]:
     """Every case in the import's columns (codes for stages, channels and ratings; names for
-    places, units and categories). For the center and the admin: it holds residents' phones."""
+    places, units and categories), read in batches: memory stays flat at a million cases. For the
+    center and the admin: it holds residents' phones."""
     if user is not None and not user.has(*IMPORTERS):
         raise DomainError("error.permission")
     township, village, unit = aliased(Unit), aliased(Unit), aliased(Unit)
     query = (select(Case, township.name, village.name, unit.name, Category.name_zh)
              .outerjoin(township, township.id == Case.township_id).outerjoin(village, village.id == Case.village_id)
              .outerjoin(unit, unit.id == Case.unit_id).outerjoin(Category, Category.id == Case.category_id)
-             .order_by(Case.id))
+             .order_by(Case.id).execution_options(yield_per=EXPORT_BATCH))
 
     def when(value: datetime | None) -> str:
         return f"{value:%Y-%m-%d %H:%M:%S}" if value else ""
 
-    out = []
-    for case, township_name, village_name, unit_name, category_name in session.exec(query):
-        out.append({"tracking_code": case.tracking_code, "received_at": when(case.received_at),
-                    "channel": str(case.channel), "township": township_name or "", "village": village_name or "",
-                    "category": category_name or "", "content": case.content, "reporter_name": case.reporter_name or "",
-                    "reporter_phone": case.reporter_phone or "", "unit": unit_name or "",
-                    "tier": str(case.tier or ""), "priority": str(case.priority or ""), "status": str(case.status),
-                    "dispatched_at": when(case.dispatched_at), "due_at": when(case.due_at),
-                    "closed_at": when(case.closed_at), "feedback_at": when(case.fed_back_at),
-                    "rating": str(case.rating or ""), "followed_up_at": when(case.followed_up_at)})
-    return out
+    def rows() -> Iterator[dict[str, str]]:
+        for case, township_name, village_name, unit_name, category_name in session.exec(query):
+            yield {"tracking_code": case.tracking_code, "received_at": when(case.received_at),
+                   "channel": str(case.channel), "township": township_name or "", "village": village_name or "",
+                   "category": category_name or "", "content": case.content, "reporter_name": case.reporter_name or "",
+                   "reporter_phone": case.reporter_phone or "", "unit": unit_name or "",
+                   "tier": str(case.tier or ""), "priority": str(case.priority or ""), "status": str(case.status),
+                   "dispatched_at": when(case.dispatched_at), "due_at": when(case.due_at),
+                   "closed_at": when(case.closed_at), "feedback_at": when(case.fed_back_at),
+                   "rating": str(case.rating or ""), "followed_up_at": when(case.followed_up_at)}
+            session.expunge(case)  # a million cases must not pile up in the session's identity map
+    return rows()
 
 
-def write_table(rows: list[dict[str, str]], filename: str) -> bytes:
-    """The ledger as .xlsx or UTF-8 CSV; residents' words stay text (no formula, no control character)."""
-    if Path(filename).suffix.lower() == ".xlsx":
-        return workbook.write_xlsx({"民情台账": (list(COLUMNS), [[row.get(c, "") for c in COLUMNS] for row in rows])})
-    if Path(filename).suffix.lower() != ".csv":
+def export_rows(session: Session, *, user: CurrentUser | None) -> list[dict[str, str]]:
+    return list(iter_export_rows(session, user=user))
+
+
+EXPORT_BATCH = 2000
+SHEET_NAME = "民情台账"
+
+
+def write_export(rows: Iterable[dict[str, str]], out: BinaryIO, filename: str) -> int:
+    """Writes the ledger to `out` row by row as .xlsx (write-only; past a sheet's 1,048,575 data
+    rows the next sheet goes on, 民情台账2…) or UTF-8 CSV; residents' words stay text (no formula,
+    no control character). Returns the number of rows."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
         raise DomainError("error.import_type")
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
-    writer.writeheader()
-    writer.writerows({c: workbook.csv_cell(row.get(c, "")) for c in COLUMNS} for row in rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    count = 0
+    if suffix == ".xlsx":
+        book = openpyxl.Workbook(write_only=True)
+        sheet = None
+        for row in rows:
+            if count % workbook.SHEET_DATA_ROWS == 0:
+                sheet = workbook.new_sheet(book, SHEET_NAME if count == 0 else f"{SHEET_NAME}{count // workbook.SHEET_DATA_ROWS + 1}",
+                                           list(COLUMNS))
+            sheet.append(workbook.text_cells(sheet, [row.get(c, "") for c in COLUMNS]))
+            count += 1
+        if sheet is None:
+            workbook.new_sheet(book, SHEET_NAME, list(COLUMNS))
+        book.save(out)
+        return count
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text)
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([workbook.csv_cell(row.get(c, "")) for c in COLUMNS])
+        count += 1
+    text.flush()
+    text.detach()  # the caller's stream stays open
+    return count
+
+
+def write_table(rows: Iterable[dict[str, str]], filename: str) -> bytes:
+    """The ledger as .xlsx or UTF-8 CSV bytes (write_export into memory)."""
+    buffer = io.BytesIO()
+    write_export(rows, buffer, filename)
+    return buffer.getvalue()
 
 
 TEMPLATE_ROW = {"tracking_code": "", "received_at": "2024-03-05 09:30", "channel": "hotline", "township": "",

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell import WriteOnlyCell
 
 from core import labels
 from core.errors import DomainError
@@ -128,18 +129,39 @@ def append_row(sheet, values: list[object]) -> None:
             cell.data_type = "s"
 
 
+SHEET_DATA_ROWS = 1_048_575  # a sheet holds 1,048,576 rows, the header is one
+
+
+def text_cells(sheet, values: list[object]) -> list[object]:
+    """A row for a write-only sheet with every text kept as text: "=…" would be written as a formula."""
+    cells = []
+    for value in values:
+        value = plain(value)
+        if isinstance(value, str) and value.startswith("="):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            value = cell
+        cells.append(value)
+    return cells
+
+
+def new_sheet(book, name: str, header: list[str]):
+    """A write-only sheet with its header row frozen and columns as wide as their titles."""
+    sheet = book.create_sheet(name)
+    sheet.freeze_panes = "A2"
+    for i, title in enumerate(header, start=1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(i)].width = max(10, 2 * len(title) + 4)
+    sheet.append(header)
+    return sheet
+
+
 def write_xlsx(sheets: dict[str, tuple[list[str], list[list[object]]]]) -> bytes:
-    """Sheets in order: name → (header, rows)."""
-    book = openpyxl.Workbook()
-    book.remove(book.active)
+    """Sheets in order: name → (header, rows), written row by row."""
+    book = openpyxl.Workbook(write_only=True)
     for name, (header, rows) in sheets.items():
-        sheet = book.create_sheet(name)
-        sheet.append(header)
+        sheet = new_sheet(book, name, header)
         for row in rows:
-            append_row(sheet, row)
-        sheet.freeze_panes = "A2"
-        for i, title in enumerate(header, start=1):
-            sheet.column_dimensions[openpyxl.utils.get_column_letter(i)].width = max(10, 2 * len(title) + 4)
+            sheet.append(text_cells(sheet, row))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

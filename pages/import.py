@@ -14,12 +14,16 @@ for col, suffix in ((c1, ".xlsx"), (c2, ".csv")):
     col.download_button(ui.tr("import.template", kind=suffix), data=ledger_io.write_table([ledger_io.TEMPLATE_ROW],
                                                                                        f"t{suffix}"),
                         file_name=f"民情台账模板{suffix}", icon=":material/download:", key=f"imp_tpl_{suffix}")
-if c3.button(ui.tr("import.export"), icon=":material/table_view:", key="imp_export"):
+
+
+def whole_ledger() -> bytes:
+    """Made on the click, row by row (not kept in the session): the whole ledger as .xlsx."""
     with ui.session() as s:
-        st.session_state["imp_export_data"] = ledger_io.write_table(ledger_io.export_rows(s, user=user), "x.xlsx")
-if "imp_export_data" in st.session_state:
-    c3.download_button(ui.tr("import.export_ready"), data=st.session_state["imp_export_data"],
-                       file_name=f"民情台账-{local_now():%Y%m%d}.xlsx", key="imp_export_dl", type="primary")
+        return ledger_io.write_table(ledger_io.iter_export_rows(s, user=user), "ledger.xlsx")
+
+
+c3.download_button(ui.tr("import.export"), data=whole_ledger, file_name=f"民情台账-{local_now():%Y%m%d}.xlsx",
+                   icon=":material/table_view:", key="imp_export_dl", type="primary")
 
 n = ui.form_generation("imp")  # a new uploader after an import: the file cannot be imported twice by a click
 upload = st.file_uploader(ui.tr("import.file"), type=["csv", "xlsx"], key=f"imp_file_{n}")

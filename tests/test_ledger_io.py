@@ -48,6 +48,41 @@ def test_an_export_reimports_to_the_same_cases(tmp_path, suffix):
     target.dispose()
 
 
+def test_an_export_past_one_sheet_goes_on_in_the_next_and_reimports_whole(tmp_path, monkeypatch):
+    """A sheet holds 1,048,575 data rows; the export used to stop there. Here a sheet holds 40."""
+    monkeypatch.setattr(workbook, "SHEET_DATA_ROWS", 40)
+    source, target = county(tmp_path, 100), county(tmp_path, 0)
+    with Session(source) as s:
+        streamed = io.BytesIO()
+        count = ledger_io.write_export(ledger_io.iter_export_rows(s, user=None), streamed, "ledger.xlsx")
+        exported = ledger_io.export_rows(s, user=None)
+    book = openpyxl.load_workbook(io.BytesIO(streamed.getvalue()))
+    assert count == 100 and book.sheetnames == ["民情台账", "民情台账2", "民情台账3"]
+    assert [sheet.max_row for sheet in book.worksheets] == [41, 41, 21]  # each with its header
+    assert book.worksheets[0].freeze_panes == "A2"
+    with Session(target) as s:
+        rows = ledger_io.read_table(streamed.getvalue(), "ledger.xlsx")
+        assert rows == exported
+        checked = ledger_io.check_rows(s, rows)
+        assert checked.errors == [] and len(ledger_io.import_rows(s, actor=None, checked=checked, now=NOW,
+                                                                   source="ledger.xlsx")) == 100
+
+
+def test_the_cli_export_streams_to_the_file_and_leaves_no_partial_file(tmp_path, monkeypatch):
+    engine = county(tmp_path, 30)
+    url = engine.url.render_as_string(hide_password=False)
+    out = tmp_path / "all.csv"
+    assert cli(["--database-url", url, "export", "cases", str(out)]) == 0
+    assert len(ledger_io.read_table(out.read_bytes(), "all.csv")) == 30
+    assert not (tmp_path / "all.csv.part").exists()
+
+    def broken(*_args, **_kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr(ledger_io, "write_export", broken)
+    assert cli(["--database-url", url, "export", "cases", str(tmp_path / "half.xlsx")]) == 2
+    assert not (tmp_path / "half.xlsx").exists() and not (tmp_path / "half.xlsx.part").exists()
+
+
 def csv_file(*lines: str) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8-sig")
 

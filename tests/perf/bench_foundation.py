@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from core import auth, board, demo, ledger
+from core import auth, board, demo, ledger, ledger_io
 from core.db import make_engine, migrate
 
 TODAY = date(2026, 11, 21)
@@ -42,13 +42,15 @@ def main() -> None:
     engine = make_engine(url)
     migrate(engine)
     result = {"machine": f"{platform.processor() or platform.machine()}, Python {platform.python_version()}",
-              "engine": engine.dialect.name, "cases": args.cases}
+              "engine": engine.dialect.name}
     if not demo.has_data(engine):
         started = time.perf_counter()
         stats = demo.load_demo(engine, cases=args.cases, today=TODAY)
         result["demo_load_s"] = round(time.perf_counter() - started, 1)
         result["events"] = stats["events"]
     with Session(engine) as s:
+        # the size of the database measured — a reused one may hold more or fewer than --cases
+        result["cases"] = ledger_io.count_cases(s)
         clerk = auth.load_current_user(s, "clerk")
         unit = auth.load_current_user(s, "unit_health")
         result["home_counters_clerk"] = timed(lambda: board.counts(s, user=clerk, now=NOW))
