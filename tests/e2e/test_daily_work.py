@@ -6,9 +6,11 @@ uploader)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
+from core import ledger_io
 from tests.e2e.conftest import TIMEOUT_MS, no_traceback, open_as, settle, shot, sign_in, streamlit_server
 
 DATABASE: dict[str, str] = {}
@@ -134,6 +136,11 @@ def test_a_ledger_file_is_imported_once(server, browser, tmp_path):
     assert page.get_by_role("button", name="导入 2 件事项").count() == 0
     no_traceback(page)
     shot(page, "daily_import_again")
+    with page.expect_download(timeout=TIMEOUT_MS) as download:  # the file is made on the click
+        page.get_by_role("button", name="导出全部台账").click()
+    exported = ledger_io.read_table(Path(download.value.path()).read_bytes(), "ledger.xlsx")
+    assert {"组里自来水停了三天", "村口路灯坏了"} <= {row["content"] for row in exported}
+    assert download.value.suggested_filename.startswith("民情台账-")
     page.close()
 
 
