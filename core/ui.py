@@ -327,6 +327,7 @@ def renew_cookie(authenticator_: stauth.Authenticate, user: CurrentUser) -> None
     """After one's own password change the session goes on with the new token version: so does the cookie."""
     if st.session_state.pop(RENEW_COOKIE, False):
         _write_cookie(authenticator_, user)
+        st.session_state[KEEP_FLASH] = True  # the message of the change must outlive the cookie's rerun
 
 
 def current_user() -> CurrentUser | None:
@@ -376,6 +377,7 @@ def new_form(form: str) -> None:
 
 
 FLASH = "_flash"
+KEEP_FLASH = "_keep_flash"
 GO_HOME = "_go_home"  # set by a page that is done with the user: app.py switches to their home page
 
 
@@ -386,7 +388,10 @@ def flash(text: str, *, kind: str = "success", code: str | None = None) -> None:
 
 
 def show_flash() -> None:
-    for kind, text, code in st.session_state.pop(FLASH, []):
+    messages = st.session_state.pop(FLASH, [])
+    if st.session_state.pop(KEEP_FLASH, False):  # a cookie written this run reruns the page at once
+        st.session_state[FLASH] = list(messages)
+    for kind, text, code in messages:
         getattr(st, kind)(text)
         if code:
             st.code(code, language=None)

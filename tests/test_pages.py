@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import auth, labels
+from core import auth, labels, ui
 from core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from core.models import Role
 from tests.conftest import ROOT
@@ -234,3 +234,15 @@ def test_streamlit_itself_shows_no_error_details_outside_tests():
     import tomllib
     config = tomllib.loads((ROOT / ".streamlit/config.toml").read_text())
     assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_a_message_flashed_with_a_renewed_cookie_outlives_the_cookie_rerun():
+    """The password change's "saved" must not vanish with the rerun the cookie component starts."""
+    at = signed_in(str(ROOT / "pages/home.py"), "clerk")
+    at.session_state[ui.FLASH] = [("success", "密码已修改", None)]
+    at.session_state[ui.KEEP_FLASH] = True  # what ui.renew_cookie sets when it writes the new cookie
+    shown = []
+    for _run in range(3):
+        at.run()
+        shown.append("密码已修改" in [m.value for m in at.success])
+    assert shown == [True, True, False]  # the run that wrote the cookie, its rerun, then gone

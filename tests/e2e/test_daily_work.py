@@ -70,6 +70,7 @@ def test_a_case_opened_again_is_current_and_a_row_click_opens_it(server, browser
     sign_in(page, server, "clerk")
     page.goto(f"{server}/case?code={code}")
     page.get_by_text(code).first.wait_for(timeout=TIMEOUT_MS)
+    settle(page)  # a new browser session's cookie component reruns the page once; a click during it is lost
     menu = page.locator("[data-testid='stSidebarNav']")
     menu.get_by_role("link", name="民情台账").click()  # within the same session, by the menu
     page.get_by_role("heading", name="民情台账").first.wait_for(timeout=TIMEOUT_MS)
