@@ -91,17 +91,20 @@ def _earlier_closed(session: Session, days: int) -> tuple:
     return earlier, (by_village, by_township)
 
 
-def rereports(session: Session, *, now: datetime, days: int | None = None) -> list[Alert]:
+def _rereported(session: Session, *, now: datetime, days: int | None) -> sa.Select:
     """Open cases received in the last week whose place and category match a case closed in
-    the `days` days before they came in (the answer given did not hold)."""
-    days = days or setting(session, "alert.rereport_days")
-    earlier, matches = _earlier_closed(session, days)
-    rows = session.exec(
-        select(Case.id, Case.received_at, _place(), Case.category_id)
-        .where(Case.received_at >= now - timedelta(days=RECENT_DAYS), Case.received_at <= now,
-               Case.status.not_in((S.closed, S.explained, S.merged)), Case.category_id.is_not(None),
-               sa.or_(*(select(earlier.id).where(match).exists() for match in matches)))
-        .order_by(Case.received_at.desc())).all()
+    the `days` days before they came in (the answer given did not hold), newest first."""
+    earlier, matches = _earlier_closed(session, days or setting(session, "alert.rereport_days"))
+    return (select(Case.id, Case.received_at, _place(), Case.category_id)
+            .where(Case.received_at >= now - timedelta(days=RECENT_DAYS), Case.received_at <= now,
+                   Case.status.not_in((S.closed, S.explained, S.merged)), Case.category_id.is_not(None),
+                   sa.or_(*(select(earlier.id).where(match).exists() for match in matches)))
+            .order_by(Case.received_at.desc()))
+
+
+def rereports(session: Session, *, now: datetime, days: int | None = None, limit: int | None = None) -> list[Alert]:
+    """The re-reports (see _rereported), the newest `limit` of them."""
+    rows = session.exec(_rereported(session, now=now, days=days).limit(limit)).all()
     names, categories, categories_en = _names(session)
     return [Alert(kind="rereport", key=f"rereport:{case_id}", place=names.get(place_id, ""),
                   category=categories.get(category_id, ""),
@@ -139,8 +142,9 @@ def candidates(session: Session, *, now: datetime) -> tuple[list[Alert], int]:
     """The alerts now, before acknowledgements (the costly part, cached by the dashboard): the
     largest clusters and the newest re-reports, at most SHOWN of each; and how many there are."""
     found_clusters = sorted(clusters(session, now=now), key=lambda a: (-a.count, a.first_at))
-    found_rereports = rereports(session, now=now)
-    return found_clusters[:SHOWN] + found_rereports[:SHOWN], len(found_clusters) + len(found_rereports)
+    rereported = session.exec(select(func.count()).select_from(
+        _rereported(session, now=now, days=None).order_by(None).subquery())).one()
+    return found_clusters[:SHOWN] + rereports(session, now=now, limit=SHOWN), len(found_clusters) + rereported
 
 
 def with_acks(session: Session, *, user: CurrentUser, found: list[Alert]) -> list[Alert]:

@@ -209,6 +209,22 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rollup(args: argparse.Namespace) -> int:
+    from core import rollup
+    engine, _settings = _engine(args)
+    migrate(engine)
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        if args.action == "check":
+            differ = rollup.kept_rows(connection) != rollup.recomputed_rows(connection)
+            print("The dashboard's kept aggregates " + ("differ from the cases: run `rollup rebuild`." if differ
+                                                         else "equal a recomputation from the cases."))
+            return 1 if differ else 0
+        rollup.rebuild(connection)
+    print(f"The dashboard's kept aggregates were rebuilt from the cases in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     from core import backup
     if not args.replace:
@@ -356,6 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--replace", action="store_true", help="confirm that every row is replaced")
     p.set_defaults(func=cmd_restore)
+    p = sub.add_parser("rollup", help="the dashboard's kept aggregates: rebuild them from the cases, or check them")
+    p.add_argument("action", choices=["rebuild", "check"])
+    p.set_defaults(func=cmd_rollup)
     p = sub.add_parser("kpi", help="every KPI of a period (cases received in it, as they stand now)")
     p.add_argument("--from", dest="start", type=_day, required=True)
     p.add_argument("--to", dest="end", type=_day, required=True)

@@ -7,6 +7,7 @@ duplicates left out), as they stand at `now`. Backlog and overdue are snapshots 
 Participation counts who was active in the period (liaisons who reported, units that acted)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -17,7 +18,7 @@ from sqlmodel import Session, func, select
 from core.ledger import OPEN_STATUSES, is_overdue_clause
 from core.workflow import TERMINAL
 from core.models import (Case, CaseStatus as S, Category, Channel, Circular, Liaison, Rating, Tier,
-                         Unit, User)
+                         Unit, User, case_hours, case_rollup, channel_column)
 
 CLOSED = (S.closed, S.explained)
 SATISFIED = (Rating.satisfied, Rating.basically_satisfied)
@@ -119,19 +120,53 @@ def _sums(conditions: dict[str, sa.ColumnElement[bool]]) -> list:
     return [func.coalesce(func.sum(sa.case((cond, 1), else_=0)), 0).label(key) for key, cond in conditions.items()]
 
 
-CUBE_KEYS = ("township_id", "category_id", "unit_id", "channel")
+CUBE_KEYS = ("township_id", "category_id", "unit_id")
+CHANNEL_COLUMNS = {channel_column(ch): ch.value for ch in Channel}
+
+
+def whole_months(start: date, end: date) -> tuple[date, date] | None:
+    """The first days of the first and last calendar months wholly inside [start, end], if any."""
+    first = start if start.day == 1 else months_around(start, back=0, ahead=1)[1]
+    after = end + timedelta(days=1)
+    last_end = after if after.day == 1 else after.replace(day=1)  # first day after the last whole month
+    if first >= last_end:
+        return None
+    return first, months_around(last_end, back=1)[0]
+
+
+def _kept_scope(table: sa.Table, f: KpiFilter, *, by_day: bool = False) -> list[sa.ColumnElement[bool]]:
+    """The period and the filters on a kept table (core.rollup): its whole months from the month
+    rows, the days before and after them from the day rows (only day rows when `by_day`)."""
+    t, months = table.c, None if by_day else whole_months(f.start, f.end)
+    if months is None:
+        period = sa.and_(t.span == "day", t.day >= f.start, t.day <= f.end)
+    else:
+        first, last = months
+        period = sa.or_(sa.and_(t.span == "month", t.day >= first, t.day <= last),
+                        sa.and_(t.span == "day", t.day >= f.start, t.day < first),
+                        sa.and_(t.span == "day", t.day >= months_around(last, back=0, ahead=1)[1], t.day <= f.end))
+    where = [period]
+    for key in ("township_id", "category_id", "unit_id"):
+        if getattr(f, key) and key in t:
+            where.append(t[key] == getattr(f, key))
+    return where
 
 
 def cube(session: Session, filters: KpiFilter) -> pd.DataFrame:
-    """Every count of CONDITIONS per (township, category, unit, channel) over the cohort: one scan
-    and one GROUP BY, from which the totals, the channel split and every breakdown are summed."""
-    keys = [Case.township_id, Case.category_id, Case.unit_id, Case.channel]
-    rows = session.exec(select(*keys, *_sums(CONDITIONS)).where(cohort(filters)).group_by(*keys)).all()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=[*CUBE_KEYS, *CONDITIONS])
-    for key in CUBE_KEYS[:3]:
-        frame[key] = frame[key].astype("Int64")
-    frame["channel"] = frame["channel"].astype(str)
-    return frame
+    """Every count of CONDITIONS, and the cases received per channel, per (township, category,
+    unit) over the cohort, summed from the rows core.rollup keeps per day: a year is a few
+    thousand rows, whatever the number of cases. Totals, the channel split and every breakdown
+    are summed from it."""
+    t = case_rollup
+    counts = [*CONDITIONS, *CHANNEL_COLUMNS]
+    rows = session.exec(select(*(t.c[k] for k in CUBE_KEYS), *(func.sum(t.c[c]) for c in counts))
+                        .where(*_kept_scope(t, filters)).group_by(*(t.c[k] for k in CUBE_KEYS))).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=[*CUBE_KEYS, *counts])
+    for key in CUBE_KEYS:  # 0 is kept for "none"
+        frame[key] = frame[key].astype("Int64").mask(frame[key] == 0)
+    for column in counts:
+        frame[column] = frame[column].fillna(0).astype(int)
+    return frame[frame["received"] > 0].reset_index(drop=True)
 
 
 @dataclass
@@ -177,10 +212,9 @@ class Kpis:
 def compute(session: Session, filters: KpiFilter, *, now: datetime, counted: pd.DataFrame | None = None) -> Kpis:
     """Every KPI of the period in a handful of SQL aggregates (`counted`: the period's cube, when
     the caller has it already)."""
-    where = cohort(filters)
     counted = cube(session, filters) if counted is None else counted
     counts = totals(counted)
-    by_channel = {str(ch): int(n) for ch, n in counted.groupby("channel")["received"].sum().items() if n}
+    by_channel = {CHANNEL_COLUMNS[c]: int(counted[c].sum()) for c in CHANNEL_COLUMNS if counted[c].sum()}
     scope = _scope(filters)
     backlog = session.exec(select(func.count()).select_from(Case).where(
         Case.status.in_(OPEN_STATUSES), Case.received_at < filters.until, *scope)).one()
@@ -190,15 +224,20 @@ def compute(session: Session, filters: KpiFilter, *, now: datetime, counted: pd.
     return Kpis(filters=filters, now=now, counts=counts, by_channel=by_channel, backlog=backlog, overdue=overdue,
                 liaisons_active=liaisons_active, liaisons_total=liaisons_total, units_active=units_active,
                 units_involved=units_involved,
-                response_hours=percentiles(session, where, Case.received_at, Case.accepted_at),
-                handling_hours=percentiles(session, where, Case.received_at, Case.closed_at))
+                response_hours=percentiles(session, filters, "response"),
+                handling_hours=percentiles(session, filters, "handling"))
 
 
 def _liaisons(session: Session, f: KpiFilter) -> tuple[int, int]:
     """Liaisons who reported at least one case in the period, of all active liaisons (of the
     township's stations when filtered by township)."""
-    active = session.exec(select(func.count(sa.distinct(Case.liaison_id))).where(
-        Case.received_at >= f.since, Case.received_at < f.until, Case.liaison_id.is_not(None), *_scope(f))).one()
+    period = [Case.received_at >= f.since, Case.received_at < f.until]
+    if _scope(f):  # a part's cases of the period are few: count them through its index
+        active = session.exec(select(func.count(sa.distinct(Case.liaison_id))).where(
+            *period, Case.liaison_id.is_not(None), *_scope(f))).one()
+    else:  # the county's are many: one seek per liaison (ix_case_liaison_received) instead
+        active = session.exec(select(func.count()).select_from(Liaison).where(
+            sa.exists().where(Case.liaison_id == Liaison.id, *period))).one()
     total = select(func.count()).select_from(Liaison).where(Liaison.active == True)  # noqa: E712
     if f.township_id:
         total = total.join(Unit, Unit.id == Liaison.station_id).where(
@@ -213,31 +252,64 @@ def _units(counted: pd.DataFrame) -> tuple[int, int]:
     return int((per_unit["accepted"] > 0).sum()), int((per_unit["dispatched"] > 0).sum())
 
 
-def hours_between(session: Session, start, end):
-    """end − start in hours, in the database's own date arithmetic."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", end - start) / 3600.0
-    return (func.julianday(end) - func.julianday(start)) * 24.0
+MEASURES = {"response": Case.accepted_at, "handling": Case.closed_at}  # hours from receipt to these
 
 
-def percentiles(session: Session, where, start, end) -> dict[str, float | None]:
-    """Median and P90 (nearest rank: the ⌈q·n⌉-th smallest) of end − start over the cases with
-    both, in SQL: one ordered window over the set, two rows returned. (One scan per end: folding
-    both ends into one query measured slower on SQLite.)"""
-    hours = hours_between(session, start, end).label("h")
-    ranked = (select(hours, func.row_number().over(order_by=hours).label("rn"), func.count().over().label("n"))
-              .select_from(Case).where(where, start.is_not(None), end.is_not(None)).subquery())
-    median_rank = (ranked.c.n + 1) // 2  # ⌈n/2⌉ in integer arithmetic
-    p90_rank = (ranked.c.n * 9 + 9) // 10  # ⌈0.9·n⌉
-    rows = session.exec(select(ranked.c.h, ranked.c.rn == median_rank, ranked.c.rn == p90_rank)
-                        .where(sa.or_(ranked.c.rn == median_rank, ranked.c.rn == p90_rank))).all()
-    found: dict[str, float | None] = {"median": None, "p90": None}
-    for value, is_median, is_p90 in rows:
-        if is_median:
-            found["median"] = round(float(value), 1)
-        if is_p90:
-            found["p90"] = round(float(value), 1)
-    return found
+def _trunc(dialect: str, value):
+    """Toward zero, as an integer, the same on both databases."""
+    if dialect == "postgresql":
+        return sa.cast(func.trunc(value), sa.Integer)
+    return sa.cast(value, sa.Integer)
+
+
+def minutes(dialect: str, start, end):
+    """end − start in whole minutes (rounded), in the database's own date arithmetic. Why round:
+    SQLite's julianday difference of a 25-hour span is 24.99999… hours."""
+    if dialect == "postgresql":
+        return func.round(func.extract("epoch", end - start) / 60)
+    return func.round((func.julianday(end) - func.julianday(start)) * 1440.0)
+
+
+def hour_bucket(dialect: str, start, end):
+    """end − start in tenths of an hour, cut (toward zero) to two significant figures: 2.3 h, 26 h,
+    150 h. Why cut: order statistics commute with a monotone cut, so a percentile read from the
+    buckets core.rollup keeps is exactly the cut percentile of the cases, and a few hundred
+    buckets hold any number of cases."""
+    spent = minutes(dialect, start, end)
+    steps = [(100, 1), (1000, 10), (10000, 100), (100000, 1000)]  # below this many tenths, cut to this step
+    return sa.case(*((spent < limit * 6, _trunc(dialect, spent / (step * 6.0)) * step) for limit, step in steps),
+                   else_=_trunc(dialect, spent / 60000.0) * 10000)
+
+
+def nearest_rank(buckets: list[tuple[int, int]], q: float) -> int | None:
+    """The ⌈q·n⌉-th smallest of n values given as (value, how many), sorted by value."""
+    n = sum(count for _value, count in buckets)
+    if not n:
+        return None
+    rank, seen = math.ceil(q * n), 0
+    for value, count in buckets:
+        seen += count
+        if seen >= rank:
+            return value
+    raise AssertionError("unreachable: the ranks add up to n")
+
+
+def percentiles(session: Session, filters: KpiFilter, measure: str) -> dict[str, float | None]:
+    """Median and P90 (nearest rank) of a measure's hours over the cohort's cases that have both
+    ends, cut to two significant figures (hour_bucket). For the county or a township from the
+    buckets core.rollup keeps; with a category or unit filter from that part's cases (buckets
+    kept per category and unit too would hold nearly as many rows as cases)."""
+    if filters.category_id or filters.unit_id:
+        bucket = hour_bucket(session.get_bind().dialect.name, Case.received_at, MEASURES[measure]).label("b")
+        rows = session.exec(select(bucket, func.count()).where(cohort(filters), MEASURES[measure].is_not(None))
+                            .group_by(bucket).order_by(bucket)).all()
+    else:
+        t = case_hours
+        rows = session.exec(select(t.c.bucket, func.sum(t.c.cases)).where(*_kept_scope(t, filters), t.c.measure == measure)
+                            .group_by(t.c.bucket).order_by(t.c.bucket)).all()
+    buckets = [(int(b), int(n)) for b, n in rows]
+    found = {"median": nearest_rank(buckets, 0.5), "p90": nearest_rank(buckets, 0.9)}
+    return {key: None if value is None else value / 10 for key, value in found.items()}
 
 
 def behind(key: str, filters: KpiFilter, *, now: datetime) -> sa.ColumnElement[bool]:
@@ -288,16 +360,18 @@ def by_group(session: Session, filters: KpiFilter, *, group: str, counted: pd.Da
 
 def channels_by_group(counted: pd.DataFrame, *, group: str) -> dict[tuple, int]:
     """{(group id, channel): cases received}, from the period's cube."""
-    sums = counted.groupby([f"{group}_id", "channel"], dropna=False)["received"].sum()
-    return {(None if pd.isna(gid) else int(gid), channel): int(n) for (gid, channel), n in sums.items()}
+    sums = counted.groupby(f"{group}_id", dropna=False)[list(CHANNEL_COLUMNS)].sum()
+    return {(None if pd.isna(gid) else int(gid), CHANNEL_COLUMNS[column]): int(n)
+            for gid, row in sums.iterrows() for column, n in row.items() if n}
 
 
 def weekly(session: Session, filters: KpiFilter) -> pd.DataFrame:
     """Per week of receipt (weeks start on Monday): cases received, and how many of them are
-    closed now — the period rule, week by week. Counted per day in SQL over the cohort."""
-    day = func.date(Case.received_at)
-    rows = session.exec(select(day, func.count(), func.sum(sa.case((CONDITIONS["closed"], 1), else_=0)))
-                        .where(cohort(filters)).group_by(day)).all()
+    closed now — the period rule, week by week. Summed per day from core.rollup's rows."""
+    t = case_rollup
+    rows = session.exec(select(t.c.day, func.sum(t.c.received), func.sum(t.c.closed))
+                        .where(*_kept_scope(t, filters, by_day=True)).group_by(t.c.day)
+                        .having(func.sum(t.c.received) > 0)).all()
     frame = pd.DataFrame([(pd.Timestamp(str(d)), int(n), int(c or 0)) for d, n, c in rows],
                          columns=["day", "received", "closed"])
     if frame.empty:

@@ -326,8 +326,12 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_case_status_due", "status", "due_at"),
         sa.Index("ix_case_unit_status", "unit_id", "status"),
-        sa.Index("ix_case_township_received", "township_id", "received_at"),
+        # open cases (the backlog): counted off the index, county-wide and per township
+        sa.Index("ix_case_status_received", "status", "received_at"),
+        sa.Index("ix_case_township_status", "township_id", "status", "received_at"),
+        sa.Index("ix_case_township_received", "township_id", "received_at", "liaison_id"),  # + its liaisons
         sa.Index("ix_case_category_received", "category_id", "received_at"),
+        sa.Index("ix_case_liaison_received", "liaison_id", "received_at"),  # liaisons active in a period
         # early warning: a closed case at the same place and category (core.alerts)
         sa.Index("ix_case_village_category_closed", "village_id", "category_id", "closed_at"),
         sa.Index("ix_case_township_category_closed", "township_id", "category_id", "closed_at"),
@@ -336,7 +340,7 @@ class Case(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     tracking_code: str = Field(max_length=20, unique=True)
     channel: Channel = Field(sa_type=_enum(Channel))
-    status: CaseStatus = Field(sa_type=_enum(CaseStatus), index=True)
+    status: CaseStatus = Field(sa_type=_enum(CaseStatus))
     title: str = Field(max_length=120)
     content: str = Field(sa_type=sa.Text)
     reporter_name: str | None = Field(default=None, max_length=40)
@@ -352,7 +356,7 @@ class Case(SQLModel, table=True):
     is_urgent: bool = False
     is_major: bool = False
     on_supervision_register: bool = False
-    liaison_id: int | None = Field(default=None, foreign_key="liaison.id", index=True)
+    liaison_id: int | None = Field(default=None, foreign_key="liaison.id")  # ix_case_liaison_received
     owner_leader_id: int | None = Field(default=None, foreign_key="leader.id", index=True)
     master_case_id: int | None = Field(default=None, foreign_key="case.id")
     reception_day_id: int | None = Field(default=None, foreign_key="receptionday.id", index=True)
@@ -696,3 +700,44 @@ class AppSetting(SQLModel, table=True):
     value: str = Field(max_length=200)
     updated_at: NaiveDatetime | None = None
     updated_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+# ---- kept aggregates (core.rollup): the dashboard reads these, never the whole period of cases ----
+# Rows per day of receipt (span "day") and per month (span "month", day = its first day) and
+# (township, category, unit), 0 standing for "none"; each count is one condition of
+# core.kpi.CONDITIONS (rollup checks the names match), plus cases received per channel.
+ROLLUP_COUNTS = ("received", "closed", "on_time", "handled", "fed_back", "followed_up", "rated", "satisfied",
+                 "first_rated", "first_satisfied", "reported", "returned", "dispatched", "accepted", "misrouted",
+                 "open")
+ROLLUP_KEYS = ("span", "day", "township_id", "category_id", "unit_id")
+HOURS_KEYS = ("span", "day", "township_id", "measure", "bucket")
+
+
+def channel_column(channel: Channel) -> str:
+    return f"via_{channel.value}"
+
+
+case_rollup = sa.Table(
+    "case_rollup", SQLModel.metadata,
+    sa.Column("span", sa.String(5), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("township_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("category_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("unit_id", sa.Integer, primary_key=True, autoincrement=False),
+    *(sa.Column(name, sa.Integer, nullable=False, server_default="0") for name in ROLLUP_COUNTS),
+    *(sa.Column(channel_column(ch), sa.Integer, nullable=False, server_default="0") for ch in Channel),
+    sqlite_with_rowid=False,  # rows stored in key order: a period is one contiguous range
+)
+
+# How long cases took, counted per day (and month) of receipt, township, measure (response: received → accepted;
+# handling: received → closed) and bucket: the hours in tenths, cut to two significant figures.
+case_hours = sa.Table(
+    "case_hours", SQLModel.metadata,
+    sa.Column("span", sa.String(5), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("township_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("measure", sa.String(10), primary_key=True),
+    sa.Column("bucket", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("cases", sa.Integer, nullable=False, server_default="0"),
+    sqlite_with_rowid=False,
+)

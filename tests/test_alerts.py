@@ -71,6 +71,16 @@ def test_a_rereport_within_ninety_days_of_closing(place):
     assert alerts.rereports(s, now=NOW, days=30) == []  # closed 60 days before
 
 
+def test_the_dashboard_gets_the_newest_rereports_up_to_its_cap_and_how_many_there_are(place, monkeypatch):
+    s, units, water, _road = place
+    _cases(s, units, water, [24 * 70], status=S.closed, closed_at=NOW - timedelta(days=60))
+    again = _cases(s, units, water, [5, 6, 7, 8])  # four: not a cluster
+    monkeypatch.setattr(alerts, "SHOWN", 3)
+    shown, total = alerts.candidates(s, now=NOW)
+    assert [a.case_ids for a in shown] == [(c.id,) for c in again[:3]]  # newest first, three of four
+    assert total == 4
+
+
 def test_acknowledge_with_a_note_and_thresholds(place):
     s, units, water, _road = place
     leader = auth.load_current_user(s, "boss")

@@ -89,7 +89,7 @@ def test_counts_and_rates_on_known_cases(county):
     # response (received → accepted): 3 h, 25 h, 48 h → median 25, P90 48
     assert k.response_hours == {"median": 25.0, "p90": 48.0}
     # handling (received → closed): spot 1 h, good 96 h, late 264 h
-    assert k.handling_hours == {"median": 96.0, "p90": 264.0}
+    assert k.handling_hours == {"median": 96.0, "p90": 260.0}  # 264 h cut to two significant figures
 
 
 def test_no_ratings_is_no_rate_not_zero(county):
@@ -191,13 +191,57 @@ def test_percentiles_are_the_nearest_rank(engine, n):
     rng = random.Random(n)
     hours = [rng.randint(1, 500) for _ in range(n)]
     with Session(engine) as s:
+        units = factories.county(s)
+        township, category = units["town"].id, factories.category(s, units["dept"]).id
         for i, h in enumerate(hours):
-            factories.case(s, status=S.in_progress, received_at=at(1 + i % 28), accepted_at=at(1 + i % 28) + timedelta(hours=h))
+            factories.case(s, status=S.in_progress, received_at=at(1 + i % 28), township_id=township,
+                           category_id=category, accepted_at=at(1 + i % 28) + timedelta(hours=h))
+        s.commit()
         found = kpi.compute(s, OCT, now=NOW).response_hours
     ordered = sorted(hours)
-    assert found == {"median": float(ordered[math.ceil(0.5 * n) - 1]), "p90": float(ordered[math.ceil(0.9 * n) - 1])}
+    assert found == {"median": two_figures(60 * ordered[math.ceil(0.5 * n) - 1]),
+                     "p90": two_figures(60 * ordered[math.ceil(0.9 * n) - 1])}
+    # the same for the township (kept buckets too), and for the category (read from its cases)
+    with Session(engine) as s:
+        for part in ({"township_id": township}, {"category_id": category}):
+            assert kpi.compute(s, kpi.KpiFilter(start=OCT.start, end=OCT.end, **part), now=NOW).response_hours == found
+
+
+def two_figures(minutes: int) -> float:
+    """Hours cut toward zero to two significant figures, as written here independently of the SQL:
+    tenths of an hour below 10 h, whole hours below 100 h, tens below 1,000 h…"""
+    tenths, step = minutes // 6, 1
+    while tenths >= 100 * step:
+        step *= 10
+    return tenths // step * step / 10
+
+
+@pytest.mark.parametrize("minutes", [1, 59, 61, 599, 600, 1499, 1500, 5999, 6000, 59_999, 60_000, 600_001])
+def test_hours_are_cut_to_two_figures_the_same_way_from_buckets_and_cases(engine, minutes):
+    with Session(engine) as s:
+        units = factories.county(s)
+        category = factories.category(s, units["dept"]).id
+        factories.case(s, status=S.in_progress, received_at=at(3), accepted_at=at(3) + timedelta(minutes=minutes),
+                       category_id=category)
+        s.commit()
+        county = kpi.compute(s, OCT, now=NOW).response_hours["median"]
+        of_category = kpi.compute(s, kpi.KpiFilter(start=OCT.start, end=OCT.end, category_id=category),
+                                  now=NOW).response_hours["median"]
+    assert county == of_category == two_figures(minutes)
 
 
 def test_months_around_cross_years():
     assert kpi.months_around(date(2026, 1, 31), back=2, ahead=1) == [date(2025, 11, 1), date(2025, 12, 1),
                                                                      date(2026, 1, 1), date(2026, 2, 1)]
+
+
+@pytest.mark.parametrize(("start", "end", "months"), [
+    (date(2026, 1, 1), date(2026, 12, 31), (date(2026, 1, 1), date(2026, 12, 1))),
+    (date(2026, 1, 15), date(2026, 11, 22), (date(2026, 2, 1), date(2026, 10, 1))),
+    (date(2026, 11, 1), date(2026, 11, 22), None),
+    (date(2026, 11, 2), date(2026, 11, 30), None),
+    (date(2025, 12, 31), date(2026, 2, 1), (date(2026, 1, 1), date(2026, 1, 1))),
+    (date(2026, 2, 1), date(2026, 2, 28), (date(2026, 2, 1), date(2026, 2, 1))),
+])
+def test_whole_months_of_a_period(start, end, months):
+    assert kpi.whole_months(start, end) == months

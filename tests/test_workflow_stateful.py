@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from sqlmodel import Session, func, select
 
-from core import services, workflow
+from core import rollup, services, workflow
 from core.deadlines import is_working_day
 from core.errors import DomainError
 from core.models import Case, CaseAction as A, CaseEvent, CaseStatus as S, Channel, Rating, ReturnReason
@@ -131,6 +131,11 @@ class CaseLife(RuleBasedStateMachine):
             if case.due_at is not None:
                 assert is_working_day(case.due_at.date())
         assert s.exec(select(func.count()).select_from(Case).where(Case.id.in_(ids))).one() == len(ids)
+
+    @invariant()
+    def the_dashboard_aggregates_equal_a_recomputation(self):
+        connection = self.session.connection()
+        assert rollup.kept_rows(connection) == rollup.recomputed_rows(connection)
 
 
 def test_random_lives_keep_the_invariants(world_db):

@@ -1,0 +1,169 @@
+"""Kept aggregates: every count of core.kpi.CONDITIONS per day (and per month) of receipt and
+(township, category, unit), and how long cases took in buckets, so that a dashboard for a year
+reads its whole months' rows and a few days' instead of a year of cases.
+
+Why kept in the same transaction and not by a nightly job: a figure must move the moment a case
+does. Every flush that writes cases takes their old contribution out (before the flush, from the
+rows as they stand) and puts their new one in (after it), both computed in SQL from the same
+CONDITIONS the direct queries use, so the two cannot disagree on a definition. Writes that bypass
+the ORM (bulk inserts, a Core UPDATE) call `retract`/`record` themselves; `rebuild` recomputes
+everything (`python -m core.cli rollup rebuild`), and the tests check the kept tables against it."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, func, select
+
+from core.kpi import CONDITIONS, MEASURES, hour_bucket
+from core.models import (HOURS_KEYS, ROLLUP_COUNTS, ROLLUP_KEYS, Case, CaseStatus, Channel, case_hours, case_rollup,
+                         channel_column)
+
+assert tuple(CONDITIONS) == ROLLUP_COUNTS, "core.models.ROLLUP_COUNTS must list kpi.CONDITIONS in order"
+
+
+SPANS = ("day", "month")  # each case is counted in its day's row and in its month's
+
+
+def _period(dialect: str, span: str):
+    """The first day of the case's day or month of receipt."""
+    if span == "day":
+        return func.date(Case.received_at)
+    if dialect == "postgresql":
+        return sa.cast(func.date_trunc("month", Case.received_at), sa.Date)
+    return func.date(Case.received_at, "start of month")
+
+
+def _counted(dialect: str, span: str, where) -> sa.Select:
+    keys = [sa.literal(span).label("span"), _period(dialect, span).label("day"),
+            func.coalesce(Case.township_id, 0).label("township_id"),
+            func.coalesce(Case.category_id, 0).label("category_id"), func.coalesce(Case.unit_id, 0).label("unit_id")]
+    sums = [func.sum(sa.case((condition, 1), else_=0)).label(name) for name, condition in CONDITIONS.items()]
+    sums += [func.sum(sa.case((Case.channel == ch, 1), else_=0)).label(channel_column(ch)) for ch in Channel]
+    return select(*keys, *sums).where(where, Case.status != CaseStatus.merged).group_by(*keys[1:])
+
+
+def _timed(dialect: str, span: str, where) -> list[sa.Select]:
+    selects = []
+    for measure, end in MEASURES.items():
+        bucket = hour_bucket(dialect, Case.received_at, end).label("bucket")
+        day = _period(dialect, span).label("day")
+        township = func.coalesce(Case.township_id, 0).label("township_id")
+        selects.append(select(sa.literal(span).label("span"), day, township, sa.literal(measure).label("measure"),
+                              bucket, func.count().label("cases"))
+                       .where(where, Case.status != CaseStatus.merged, end.is_not(None)).group_by(day, township, bucket))
+    return selects
+
+
+def _add(connection: sa.Connection, table: sa.Table, keys: Iterable[str], source: sa.Select, sign: int) -> None:
+    """Adds (sign +1) or takes away (−1) the rows of `source` into `table`, matched on `keys`."""
+    counts = [c.name for c in table.columns if c.name not in keys]
+    if sign < 0:
+        sub = source.subquery()
+        # (the WHERE is SQLite's: an INSERT … SELECT before ON CONFLICT must have one to parse)
+        source = select(*(sub.c[k] for k in keys), *(-sub.c[c] for c in counts)).where(sa.true())
+    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
+    statement = insert.from_select([*keys, *counts], source)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=list(keys), set_={c: table.c[c] + statement.excluded[c] for c in counts}))
+
+
+def _apply(connection: sa.Connection, where, sign: int) -> None:
+    dialect = connection.dialect.name
+    for span in SPANS:
+        _add(connection, case_rollup, ROLLUP_KEYS, _counted(dialect, span, where), sign)
+        for source in _timed(dialect, span, where):
+            _add(connection, case_hours, HOURS_KEYS, source, sign)
+
+
+def _chunks(ids: Iterable[int], size: int = 2000) -> Iterator[list[int]]:
+    ids = sorted(set(ids))
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def retract(connection: sa.Connection, ids: Iterable[int]) -> None:
+    """Takes the cases' contributions, as their rows stand now, out of the kept tables."""
+    for chunk in _chunks(ids):
+        _apply(connection, Case.id.in_(chunk), -1)
+
+
+def record(connection: sa.Connection, ids: Iterable[int]) -> None:
+    """Adds the cases' contributions, as their rows stand now."""
+    for chunk in _chunks(ids):
+        _apply(connection, Case.id.in_(chunk), +1)
+
+
+def record_range(connection: sa.Connection, first_id: int, last_id: int) -> None:
+    """Adds the contributions of the cases with ids in [first_id, last_id]: a bulk insert's."""
+    _apply(connection, Case.id.between(first_id, last_id), +1)
+
+
+@contextmanager
+def rewriting(session: Session, ids: Iterable[int]) -> Iterator[None]:
+    """Around a Core UPDATE of cases, which the flush hooks do not see."""
+    ids = list(ids)
+    retract(session.connection(), ids)
+    yield
+    record(session.connection(), ids)
+
+
+def rebuild(connection: sa.Connection) -> None:
+    """Recomputes both kept tables from the cases."""
+    connection.execute(case_rollup.delete())
+    connection.execute(case_hours.delete())
+    _apply(connection, sa.true(), +1)
+
+
+def _as_set(rows) -> set[tuple]:
+    return {(span, str(day), *rest) for span, day, *rest in rows}
+
+
+def kept_rows(connection: sa.Connection) -> dict[str, set[tuple]]:
+    """The kept tables' non-empty rows (day as text), to compare with `recomputed_rows`."""
+    found = {}
+    for table in (case_rollup, case_hours):
+        counts = [c for c in table.columns if not c.primary_key]
+        found[table.name] = _as_set(connection.execute(select(table).where(sa.or_(*(c != 0 for c in counts)))).all())
+    return found
+
+
+def recomputed_rows(connection: sa.Connection) -> dict[str, set[tuple]]:
+    """What the kept tables would hold if rebuilt now, computed without writing."""
+    dialect = connection.dialect.name
+    return {case_rollup.name: _as_set(row for span in SPANS
+                                      for row in connection.execute(_counted(dialect, span, sa.true())).all()),
+            case_hours.name: _as_set(row for span in SPANS for source in _timed(dialect, span, sa.true())
+                                     for row in connection.execute(source).all())}
+
+
+# ---- the flush hooks ------------------------------------------------------------------------------
+_PENDING = "rollup_pending"
+
+
+def _cases(objects) -> list[Case]:
+    return [o for o in objects if isinstance(o, Case)]
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    changed = [c.id for c in _cases(session.dirty) if c.id is not None and session.is_modified(c)]
+    gone = [c.id for c in _cases(session.deleted) if c.id is not None]
+    if changed or gone:
+        retract(session.connection(), changed + gone)
+    session.info[_PENDING] = changed
+
+
+def _after_flush(session: Session, _context) -> None:
+    ids = session.info.pop(_PENDING, []) + [c.id for c in _cases(session.new) if c.id is not None]
+    if ids:
+        record(session.connection(), ids)
+
+
+def install() -> None:
+    """Keeps the tables with every ORM flush (idempotent; core.db.make_engine calls it)."""
+    if not sa.event.contains(orm.Session, "before_flush", _before_flush):
+        sa.event.listen(orm.Session, "before_flush", _before_flush)
+        sa.event.listen(orm.Session, "after_flush", _after_flush)
