@@ -128,7 +128,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"Dry run: {len(checked.rows)} row(s) of {path.name} are good; nothing written.")
             return 0
         codes = ledger_io.import_rows(session, actor=None, checked=checked, now=local_now(), source=path.name,
-                                      data=data)
+                                      data=data, progress=lambda done, n: print(f"  {done:,} / {n:,} cases written",
+                                                                               flush=True))
     print(f"Imported {len(codes)} case(s) from {path.name}.")
     return 0
 

@@ -516,6 +516,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "import.problem": ("问题", "Problem"),
     "import.preview": ("检查通过：{n} 行可以导入。以下是前 20 行：", "All {n} rows are good. The first 20:"),
     "import.commit": ("导入 {n} 件事项", "Import {n} cases"),
+    "import.progress": ("正在写入：{done:,} / {n:,} 件", "Writing: {done:,} / {n:,} cases"),
     "import.done": ("已导入 {n} 件事项。", "{n} cases imported."),
     "template.use": ("从模板填写", "Start from a template"),
     "template.placeholder": ("选择模板…（可再修改）", "Pick a template… (editable)"),

@@ -52,8 +52,10 @@ st.dataframe(pd.DataFrame(rows[:20]), hide_index=True, width="stretch")
 if st.button(ui.tr("import.commit", n=len(checked.rows)), type="primary", key="imp_commit"):
     try:
         with ui.session() as s:
-            codes = ledger_io.import_rows(s, actor=user, checked=ledger_io.check_rows(s, rows), now=local_now(),
-                                          source=upload.name, data=data)
+            bar = st.progress(0.0, text=ui.tr("import.progress", done=0, n=len(rows)))
+            codes = ledger_io.import_rows(
+                s, actor=user, checked=ledger_io.check_rows(s, rows), now=local_now(), source=upload.name, data=data,
+                progress=lambda done, n: bar.progress(done / n, text=ui.tr("import.progress", done=done, n=n)))
             s.commit()
         ui.new_form("imp")
         ui.flash(ui.tr("import.done", n=len(codes)))

@@ -8,11 +8,12 @@ from datetime import datetime
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from core import auth, demo, ledger_io, workbook
+from core import auth, demo, ledger_io, rollup, workbook
 from core.cli import main as cli
-from core.db import make_engine, migrate
+from core.db import make_engine, migrate, session_scope
 from core.errors import DomainError
 from core.models import Case, CaseAction, CaseEvent, CaseStatus as S
 from tests.conftest import DEMO_NOW, DEMO_TODAY, new_database_url
@@ -244,3 +245,39 @@ def test_the_cli_says_what_is_wrong_with_a_bad_file(tmp_path, capsys, monkeypatc
     bad.write_bytes(csv_file(HEADER, ",2026-09-29 09:00,热线电话,,,饮水," + "长" * 140_000 + ",张三,,,,,已登记,,,,,,"))
     assert cli(["import", str(bad)]) == 2
     assert "more than 32767 characters" in capsys.readouterr().err
+
+
+def test_a_big_import_is_written_in_batches_with_progress_and_still_all_or_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(ledger_io, "IMPORT_BATCH", 40)
+    source, target = county(tmp_path, 100), county(tmp_path, 0)
+    with Session(source) as s:
+        data = ledger_io.write_table(ledger_io.export_rows(s, user=None), "ledger.csv")
+    with Session(target) as s:
+        checked = ledger_io.check_rows(s, ledger_io.read_table(data, "ledger.csv"))
+    # a failure while writing the third batch: the first two must not stay
+    real_record, calls = rollup.record, []
+
+    def failing_record(connection, ids):
+        calls.append(len(ids))
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        real_record(connection, ids)
+
+    monkeypatch.setattr(rollup, "record", failing_record)
+    with pytest.raises(RuntimeError), session_scope(target) as s:
+        ledger_io.import_rows(s, actor=None, checked=checked, now=NOW, source="ledger.csv")
+    with Session(target) as s:
+        assert s.exec(select(sa.func.count()).select_from(Case)).one() == 0
+    monkeypatch.setattr(rollup, "record", real_record)
+    seen = []
+    with session_scope(target) as s:
+        codes = ledger_io.import_rows(s, actor=None, checked=checked, now=NOW, source="ledger.csv",
+                                      progress=lambda done, n: seen.append((done, n)))
+    assert seen == [(40, 100), (80, 100), (100, 100)] and len(set(codes)) == 100
+    with Session(target) as s:
+        assert sorted(s.exec(select(Case.tracking_code)).all()) == sorted(codes)
+        assert s.exec(select(sa.func.count()).select_from(CaseEvent)).one() == 100
+    with target.connect() as connection:
+        assert rollup.kept_rows(connection) == rollup.recomputed_rows(connection)
+    source.dispose()
+    target.dispose()
