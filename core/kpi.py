@@ -146,7 +146,7 @@ def _kept_scope(table: sa.Table, f: KpiFilter, *, by_day: bool = False) -> list[
                         sa.and_(t.span == "day", t.day >= f.start, t.day < first),
                         sa.and_(t.span == "day", t.day >= months_around(last, back=0, ahead=1)[1], t.day <= f.end))
     where = [period]
-    for key in ("township_id", "category_id", "unit_id"):
+    for key in CUBE_KEYS:
         if getattr(f, key) and key in t:
             where.append(t[key] == getattr(f, key))
     return where
