@@ -3,7 +3,8 @@ aggregated in SQL from the milestone columns and the event log, and traceable to
 `behind(key, …)` is the SQL condition that selects exactly the cases a figure counts.
 
 Period rule: a KPI over [start, end] is about the *cohort* of cases received in those days (merged
-duplicates left out), as they stand at `now`. Backlog and overdue are snapshots at `now`.
+duplicates left out), as they stand at `now`. Backlog and overdue are snapshots at `now` of the
+same cases: those received before the period's end (so the overdue are a part of the backlog).
 Participation counts who was active in the period (liaisons who reported, units that acted)."""
 from __future__ import annotations
 
@@ -70,9 +71,12 @@ _handled = sa.or_(Case.approved_at.is_not(None), _closed)
 CONDITIONS: dict[str, sa.ColumnElement[bool]] = {
     "received": sa.true(),
     "closed": _closed,
+    # a case closed without a time limit (on the spot, a meeting's, an old ledger's) is neither on
+    # time nor late: it is counted apart, not as 100 % on time
+    "closed_with_deadline": sa.and_(_closed, Case.due_at.is_not(None)),
     # on time: the unit's (last) report — or the close, for cases no unit reported on — by the deadline
-    "on_time": sa.and_(_closed, sa.or_(Case.due_at.is_(None),
-                                       func.coalesce(Case.reported_at, Case.closed_at) <= Case.due_at)),
+    "on_time": sa.and_(_closed, Case.due_at.is_not(None),
+                       func.coalesce(Case.reported_at, Case.closed_at) <= Case.due_at),
     "handled": _handled,
     "fed_back": sa.and_(_handled, sa.or_(Case.fed_back_at.is_not(None), Case.tier == Tier.on_spot,
                                          Case.status == S.explained)),
@@ -84,13 +88,17 @@ CONDITIONS: dict[str, sa.ColumnElement[bool]] = {
     "reported": Case.reported_at.is_not(None),
     "returned": Case.return_count > 0,
     "dispatched": Case.dispatched_at.is_not(None),
-    "accepted": Case.accepted_at.is_not(None),
+    # a unit took the case on: it accepted it, reported on it, or (an imported ledger's case, whose
+    # acceptance was never written down) it was dispatched and is closed
+    "taken_on": sa.or_(Case.accepted_at.is_not(None), Case.reported_at.is_not(None),
+                       sa.and_(Case.dispatched_at.is_not(None), _closed)),
     "misrouted": Case.misroute_count > 0,
     "open": Case.status.in_(OPEN_STATUSES),
+    "imported": Case.imported == True,  # noqa: E712  (from a ledger: who reported it was not recorded)
 }
 RATES: dict[str, tuple[str, str]] = {
     "closure_rate": ("closed", "received"),
-    "on_time_rate": ("on_time", "closed"),
+    "on_time_rate": ("on_time", "closed_with_deadline"),
     "feedback_rate": ("fed_back", "handled"),
     "follow_up_rate": ("followed_up", "closed"),
     "satisfaction_rate": ("satisfied", "rated"),
@@ -185,11 +193,23 @@ class Kpis:
     handling_hours: dict[str, float | None] = field(default_factory=dict)
 
     @property
+    def liaisons_apply(self) -> bool:
+        """Whether the liaisons' part of participation can be known: not when every case of the
+        period came from an imported ledger, which does not record who reported it (that is "not
+        applicable", not 0 %)."""
+        return self.counts["imported"] == 0 or self.counts["received"] > self.counts["imported"]
+
+    @property
     def rates(self) -> dict[str, float | None]:
         found = rates_of(self.counts)
-        found["participation_rate"] = rate(self.liaisons_active + self.units_active,
-                                           self.liaisons_total + self.units_involved)
+        liaisons = (self.liaisons_active, self.liaisons_total) if self.liaisons_apply else (0, 0)
+        found["participation_rate"] = rate(liaisons[0] + self.units_active, liaisons[1] + self.units_involved)
         return found
+
+    @property
+    def no_deadline(self) -> int:
+        """Closed cases that had no time limit: shown apart from the on-time rate."""
+        return self.counts["closed"] - self.counts["closed_with_deadline"]
 
     def as_dict(self) -> dict:
         """Every KPI, for the CLI's JSON and the reports."""
@@ -199,6 +219,7 @@ class Kpis:
             "received": self.counts["received"], "received_by_channel": self.by_channel,
             **{key: self.counts[key] for key in CONDITIONS if key not in ("received",)},
             **{key: None if value is None else round(value, 4) for key, value in self.rates.items()},
+            "closed_without_deadline": self.no_deadline, "liaisons_apply": self.liaisons_apply,
             "liaisons_active": self.liaisons_active, "liaisons_total": self.liaisons_total,
             "units_active": self.units_active, "units_involved": self.units_involved,
             "response_hours_median": self.response_hours.get("median"),
@@ -218,7 +239,8 @@ def compute(session: Session, filters: KpiFilter, *, now: datetime, counted: pd.
     scope = _scope(filters)
     backlog = session.exec(select(func.count()).select_from(Case).where(
         Case.status.in_(OPEN_STATUSES), Case.received_at < filters.until, *scope)).one()
-    overdue = session.exec(select(func.count()).select_from(Case).where(is_overdue_clause(now), *scope)).one()
+    overdue = session.exec(select(func.count()).select_from(Case).where(
+        is_overdue_clause(now), Case.received_at < filters.until, *scope)).one()
     liaisons_active, liaisons_total = _liaisons(session, filters)
     units_active, units_involved = _units(counted)
     return Kpis(filters=filters, now=now, counts=counts, by_channel=by_channel, backlog=backlog, overdue=overdue,
@@ -246,10 +268,10 @@ def _liaisons(session: Session, f: KpiFilter) -> tuple[int, int]:
 
 
 def _units(counted: pd.DataFrame) -> tuple[int, int]:
-    """参与协同 of units: units that took on (accepted) a case of the cohort, of the units the
-    cohort's cases were dispatched to — read from the period's cube."""
-    per_unit = counted[counted["unit_id"].notna()].groupby("unit_id")[["accepted", "dispatched"]].sum()
-    return int((per_unit["accepted"] > 0).sum()), int((per_unit["dispatched"] > 0).sum())
+    """参与协同 of units: units that took on a case of the cohort, of the units the cohort's cases
+    were dispatched to — read from the period's cube."""
+    per_unit = counted[counted["unit_id"].notna()].groupby("unit_id")[["taken_on", "dispatched"]].sum()
+    return int((per_unit["taken_on"] > 0).sum()), int((per_unit["dispatched"] > 0).sum())
 
 
 MEASURES = {"response": Case.accepted_at, "handling": Case.closed_at}  # hours from receipt to these
@@ -317,9 +339,11 @@ def behind(key: str, filters: KpiFilter, *, now: datetime) -> sa.ColumnElement[b
     if key == "backlog":
         return sa.and_(Case.status.in_(OPEN_STATUSES), Case.received_at < filters.until, *_scope(filters))
     if key == "overdue":
-        return sa.and_(is_overdue_clause(now), *_scope(filters))
+        return sa.and_(is_overdue_clause(now), Case.received_at < filters.until, *_scope(filters))
     if key == "not_on_time":
-        return sa.and_(cohort(filters), CONDITIONS["closed"], sa.not_(CONDITIONS["on_time"]))
+        return sa.and_(cohort(filters), CONDITIONS["closed_with_deadline"], sa.not_(CONDITIONS["on_time"]))
+    if key == "no_deadline":
+        return sa.and_(cohort(filters), CONDITIONS["closed"], Case.due_at.is_(None))
     if key == "dissatisfied":
         return sa.and_(cohort(filters), Case.rating == Rating.dissatisfied)
     if key in RATES:

@@ -706,9 +706,9 @@ class AppSetting(SQLModel, table=True):
 # Rows per day of receipt (span "day") and per month (span "month", day = its first day) and
 # (township, category, unit), 0 standing for "none"; each count is one condition of
 # core.kpi.CONDITIONS (rollup checks the names match), plus cases received per channel.
-ROLLUP_COUNTS = ("received", "closed", "on_time", "handled", "fed_back", "followed_up", "rated", "satisfied",
-                 "first_rated", "first_satisfied", "reported", "returned", "dispatched", "accepted", "misrouted",
-                 "open")
+ROLLUP_COUNTS = ("received", "closed", "closed_with_deadline", "on_time", "handled", "fed_back", "followed_up",
+                 "rated", "satisfied", "first_rated", "first_satisfied", "reported", "returned", "dispatched",
+                 "taken_on", "misrouted", "open", "imported")
 ROLLUP_KEYS = ("span", "day", "township_id", "category_id", "unit_id")
 HOURS_KEYS = ("span", "day", "township_id", "measure", "bucket")
 

@@ -17,7 +17,7 @@ from core import charts, kpi, labels, portfolio, workbook
 from core.ledger import is_overdue_clause
 from core.models import Case, CaseStatus, Channel, Leader, Unit
 
-MONTHLY_COUNTS = ("closed", "on_time", "handled", "fed_back", "followed_up", "rated", "satisfied")
+MONTHLY_COUNTS = ("closed", "closed_with_deadline", "on_time", "handled", "fed_back", "followed_up", "rated", "satisfied")
 MONTHLY_RATES = ("closure_rate", "on_time_rate", "feedback_rate", "satisfaction_rate")  # as core.kpi.RATES defines them
 
 

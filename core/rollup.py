@@ -37,12 +37,16 @@ def _period(dialect: str, span: str):
     return func.date(Case.received_at, "start of month")
 
 
-def _counted(dialect: str, span: str, where) -> sa.Select:
+def _counted(dialect: str, span: str, where, present: set[str] | None = None) -> sa.Select:
+    """The kept counts of the cases matching `where` (of the columns `present`, when the table has
+    not got them all: a migration's rebuild runs against the table as it is at that revision)."""
     keys = [sa.literal(span).label("span"), _period(dialect, span).label("day"),
             func.coalesce(Case.township_id, 0).label("township_id"),
             func.coalesce(Case.category_id, 0).label("category_id"), func.coalesce(Case.unit_id, 0).label("unit_id")]
     sums = [func.sum(sa.case((condition, 1), else_=0)).label(name) for name, condition in CONDITIONS.items()]
     sums += [func.sum(sa.case((Case.channel == ch, 1), else_=0)).label(channel_column(ch)) for ch in Channel]
+    if present is not None:
+        sums = [s for s in sums if s.name in present]
     return select(*keys, *sums).where(where, Case.status != CaseStatus.merged).group_by(*keys[1:])
 
 
@@ -60,7 +64,7 @@ def _timed(dialect: str, span: str, where) -> list[sa.Select]:
 
 def _add(connection: sa.Connection, table: sa.Table, keys: Iterable[str], source: sa.Select, sign: int) -> None:
     """Adds (sign +1) or takes away (−1) the rows of `source` into `table`, matched on `keys`."""
-    counts = [c.name for c in table.columns if c.name not in keys]
+    counts = [c.name for c in source.selected_columns if c.name not in keys]
     if sign < 0:
         sub = source.subquery()
         # (the WHERE is SQLite's: an INSERT … SELECT before ON CONFLICT must have one to parse)
@@ -71,10 +75,10 @@ def _add(connection: sa.Connection, table: sa.Table, keys: Iterable[str], source
         index_elements=list(keys), set_={c: table.c[c] + statement.excluded[c] for c in counts}))
 
 
-def _apply(connection: sa.Connection, where, sign: int) -> None:
+def _apply(connection: sa.Connection, where, sign: int, present: set[str] | None = None) -> None:
     dialect = connection.dialect.name
     for span in SPANS:
-        _add(connection, case_rollup, ROLLUP_KEYS, _counted(dialect, span, where), sign)
+        _add(connection, case_rollup, ROLLUP_KEYS, _counted(dialect, span, where, present), sign)
         for source in _timed(dialect, span, where):
             _add(connection, case_hours, HOURS_KEYS, source, sign)
 
@@ -112,10 +116,12 @@ def rewriting(session: Session, ids: Iterable[int]) -> Iterator[None]:
 
 
 def rebuild(connection: sa.Connection) -> None:
-    """Recomputes both kept tables from the cases."""
+    """Recomputes both kept tables from the cases, filling the columns the table has now: a
+    migration calls it against the schema of its own revision, which may lack later columns."""
+    present = {c["name"] for c in sa.inspect(connection).get_columns(case_rollup.name)}
     connection.execute(case_rollup.delete())
     connection.execute(case_hours.delete())
-    _apply(connection, sa.true(), +1)
+    _apply(connection, sa.true(), +1, present)
 
 
 def _as_set(rows) -> set[tuple]:

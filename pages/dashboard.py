@@ -103,8 +103,11 @@ def live() -> None:
     with cols[3]:
         st.metric(ui.tr("kpi.participation_rate"), percent(rates["participation_rate"]), border=True,
                   help=ui.tr("kpi.help.participation_rate"))
-        st.caption(ui.tr("dash.participation", la=k.liaisons_active, lt=k.liaisons_total, ua=k.units_active,
-                         ut=k.units_involved))
+        if k.liaisons_apply:
+            st.caption(ui.tr("dash.participation", la=k.liaisons_active, lt=k.liaisons_total, ua=k.units_active,
+                             ut=k.units_involved))
+        else:
+            st.caption(ui.tr("dash.participation_units", ua=k.units_active, ut=k.units_involved))
     more = [("received", f"{n['received']:,}", n["received"]), ("on_time_rate", percent(rates["on_time_rate"]), n["on_time"]),
             ("follow_up_rate", percent(rates["follow_up_rate"]), n["followed_up"]),
             ("return_rate", percent(rates["return_rate"]), n["returned"]),
@@ -114,6 +117,8 @@ def live() -> None:
     for col, (key, shown, count) in zip(cols, more):
         with col:
             st.metric(ui.tr(f"kpi.{key}"), shown, border=True, help=ui.tr(f"kpi.help.{key}"))
+            if key == "on_time_rate" and k.no_deadline:
+                st.caption(ui.tr("dash.no_deadline", n=f"{k.no_deadline:,}"))
             drill_button(key, count)
     hours = st.columns(4)
     for col, (key, value) in zip(hours, [("response_median", k.response_hours["median"]),

@@ -71,3 +71,7 @@ def test_upgrade_keeps_existing_cases(empty_url):
     with engine.connect() as conn:
         row = conn.execute(sa.text("SELECT tracking_code, misroute_count, circular_due FROM \"case\"")).one()
     assert (row[0], row[1], bool(row[2])) == ("MQ-2026-000001", 0, False)
+    from core import rollup  # the kept counts were filled by the migrations, each with its own columns
+    with engine.connect() as conn:
+        assert rollup.kept_rows(conn) == rollup.recomputed_rows(conn)
+        assert conn.execute(sa.text("SELECT sum(received), sum(imported) FROM case_rollup WHERE span = 'day'")).one() == (1, 0)

@@ -75,7 +75,9 @@ def test_counts_and_rates_on_known_cases(county):
     assert n["received"] == 7  # good, late, spot, open, reopened, last_minute, ignored (not dup/before/after)
     assert k.by_channel == {"liaison_form": 1, "hotline": 5, "reception": 1}
     assert n["closed"] == 3 and k.rates["closure_rate"] == pytest.approx(3 / 7)
-    assert n["on_time"] == 2 and k.rates["on_time_rate"] == pytest.approx(2 / 3)  # late reported after its due
+    # of the two closed with a deadline, good on time and late reported after its due; spot had none
+    assert n["closed_with_deadline"] == 2 and n["on_time"] == 1 and k.rates["on_time_rate"] == pytest.approx(1 / 2)
+    assert k.no_deadline == 1
     assert n["handled"] == 3 and n["fed_back"] == 3 and k.rates["feedback_rate"] == 1.0
     assert n["followed_up"] == 3 and k.rates["follow_up_rate"] == 1.0
     assert k.rates["satisfaction_rate"] == 1.0 and k.rates["first_satisfaction_rate"] == 0.5
@@ -115,15 +117,66 @@ def test_all_overdue(engine):
 
 def test_every_figure_lists_exactly_its_cases(county):
     s, c = county
-    for key in ("received", "closed", "on_time", "not_on_time", "fed_back", "followed_up", "rated", "satisfied",
+    for key in ("received", "closed", "on_time", "not_on_time", "no_deadline", "fed_back", "followed_up", "rated", "satisfied",
                 "returned", "misrouted", "backlog", "overdue", "closure_rate", "channel:reception"):
         ids = set(s.exec(select(Case.id).where(kpi.behind(key, OCT, now=NOW))).all())
         k = kpi.compute(s, OCT, now=NOW)
-        expected = {"not_on_time": k.counts["closed"] - k.counts["on_time"], "backlog": k.backlog,
+        expected = {"not_on_time": k.counts["closed_with_deadline"] - k.counts["on_time"], "backlog": k.backlog,
+                    "no_deadline": k.no_deadline,
                     "overdue": k.overdue, "closure_rate": k.counts["closed"],
                     "channel:reception": k.by_channel["reception"]}.get(key, k.counts.get(key))
         assert len(ids) == expected, key
     assert set(s.exec(select(Case.id).where(kpi.behind("not_on_time", OCT, now=NOW))).all()) == {c["late"].id}
+    assert set(s.exec(select(Case.id).where(kpi.behind("no_deadline", OCT, now=NOW))).all()) == {c["spot"].id}
+
+
+def test_closed_without_a_deadline_is_not_on_time(engine):
+    """The S4 month imported: closed cases without a time limit are "no deadline", shown apart,
+    not 100 % on time; the on-time rate has no base at all when none had a deadline."""
+    with Session(engine) as s:
+        units = factories.county(s)
+        for day in (1, 2, 3):
+            factories.case(s, status=S.closed, received_at=at(day), unit_id=units["dept"].id, dispatched_at=at(day),
+                           closed_at=at(day + 2), imported=True)
+        k = kpi.compute(s, OCT, now=NOW)
+        assert (k.counts["closed"], k.counts["closed_with_deadline"], k.no_deadline) == (3, 0, 3)
+        assert k.counts["on_time"] == 0 and k.rates["on_time_rate"] is None
+
+
+def test_participation_of_imported_cases(engine):
+    """A ledger's cases record no liaison: the liaisons' part is not applicable (not 0 %), and a
+    unit that closed a case dispatched to it took part even though no acceptance was written."""
+    with Session(engine) as s:
+        units = factories.county(s)
+        s.add(Liaison(name="联络员", station_id=units["village"].id, source=LiaisonSource.other))
+        s.flush()
+        factories.case(s, status=S.closed, received_at=at(1), unit_id=units["dept"].id, dispatched_at=at(1),
+                       closed_at=at(3), imported=True)
+        factories.case(s, status=S.dispatched, received_at=at(2), unit_id=units["other"].id, dispatched_at=at(2),
+                       imported=True)
+        s.commit()
+        k = kpi.compute(s, OCT, now=NOW)
+        assert not k.liaisons_apply and k.counts["imported"] == 2
+        assert (k.units_active, k.units_involved) == (1, 2)
+        assert k.rates["participation_rate"] == pytest.approx(1 / 2)  # the units' part alone
+        factories.case(s, status=S.received, received_at=at(5))  # one case entered here: liaisons count again
+        s.commit()
+        k = kpi.compute(s, OCT, now=NOW)
+        assert k.liaisons_apply and k.rates["participation_rate"] == pytest.approx(1 / 3)
+
+
+def test_overdue_is_a_part_of_the_backlog(engine):
+    """Both snapshots are of the cases received before the period's end: a case received after it
+    and overdue now is in neither (it was county-wide before, the backlog not)."""
+    with Session(engine) as s:
+        units = factories.county(s)
+        for received in (at(5), datetime(2026, 11, 2, 9, 0)):
+            factories.case(s, status=S.dispatched, received_at=received, unit_id=units["dept"].id,
+                           dispatched_at=received, due_at=received + 3 * D)
+        k = kpi.compute(s, OCT, now=NOW)
+        assert k.backlog == 1 == k.overdue
+        ids = s.exec(select(Case.id).where(kpi.behind("overdue", OCT, now=NOW))).all()
+        assert len(ids) == 1
 
 
 def test_filters_by_unit_and_breakdowns_add_up(county):

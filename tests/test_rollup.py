@@ -100,10 +100,13 @@ def test_the_dashboard_from_them_equals_pandas_over_the_cases(county, months, to
         cohort = cohort[cohort["township_id"] == town]
     closed = cohort["status"].isin(["closed", "explained"])
     reported_or_closed = cohort["reported_at"].fillna(cohort["closed_at"])
-    on_time = closed & (cohort["due_at"].isna() | (reported_or_closed <= cohort["due_at"]))
+    with_deadline = closed & cohort["due_at"].notna()
+    on_time = with_deadline & (reported_or_closed <= cohort["due_at"])
     assert found.counts["received"] == len(cohort) > 0
     assert found.counts["closed"] == int(closed.sum())
+    assert found.counts["closed_with_deadline"] == int(with_deadline.sum())
     assert found.counts["on_time"] == int(on_time.sum())
+    assert found.no_deadline == int((closed & cohort["due_at"].isna()).sum())
     assert found.counts["satisfied"] == int(cohort["rating"].isin(["satisfied", "basically_satisfied"]).sum())
     assert found.by_channel == {k: int(v) for k, v in cohort["channel"].value_counts().items()}
     assert int(weeks["received"].sum()) == len(cohort) and int(weeks["closed"].sum()) == int(closed.sum())
