@@ -11,32 +11,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, select
 
+from core import county_settings
 from core.auth import CurrentUser
 from core.errors import DomainError
-from core.models import AlertAck, AppSetting, Case, CaseStatus as S, Category, Role, Unit
+from core.models import AlertAck, Case, CaseStatus as S, Category, Role, Unit
 
-DEFAULTS = {"alert.cluster_cases": 5, "alert.cluster_hours": 72, "alert.rereport_days": 90}
-LIMITS = {"alert.cluster_cases": (2, 100), "alert.cluster_hours": (1, 24 * 30), "alert.rereport_days": (7, 365)}
 RECENT_DAYS = 7  # re-reports are looked for among cases received this recently (a new signal)
 WATCHERS = (Role.leader, Role.clerk, Role.supervisor, Role.admin)
-EDITORS = (Role.admin, Role.clerk)
 
 
 def setting(session: Session, key: str) -> int:
-    row = session.get(AppSetting, key)
-    return int(row.value) if row else DEFAULTS[key]
-
-
-def set_setting(session: Session, *, actor: CurrentUser, key: str, value: int, now: datetime) -> None:
-    if not actor.has(*EDITORS):
-        raise DomainError("error.permission")
-    low, high = LIMITS[key]
-    if not low <= int(value) <= high:
-        raise DomainError("error.setting_range", field=key, low=low, high=high)
-    row = session.get(AppSetting, key) or AppSetting(key=key, value="")
-    row.value, row.updated_at, row.updated_by_id = str(int(value)), now, actor.id
-    session.add(row)
-    session.flush()
+    return county_settings.value(session, key)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("desk", "pages/desk.py", ":material/approval:", frozenset({Role.leader})),
     PageSpec("supervision", "pages/supervision.py", ":material/gavel:",
              frozenset({Role.supervisor, Role.leader, Role.clerk})),
+    PageSpec("callbacks", "pages/callbacks.py", ":material/phone_callback:",
+             frozenset({Role.clerk, Role.supervisor, Role.leader, Role.admin})),  # core.callback.READERS
     PageSpec("dashboard", "pages/dashboard.py", ":material/monitoring:", STAFF_ROLES, section="analysis"),
     PageSpec("reports", "pages/reports.py", ":material/summarize:", STAFF_ROLES, section="analysis"),
     PageSpec("reception", "pages/reception.py", ":material/campaign:", READ_RECEPTIONS, section="reception"),

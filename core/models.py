@@ -702,6 +702,59 @@ class AppSetting(SQLModel, table=True):
     updated_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
+class SettingChange(SQLModel, table=True):
+    """A change of a county setting: who moved which number from what to what, and when (the
+    ranking's weights above all: a ranking without this record cannot be trusted)."""
+
+    __tablename__ = "setting_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=40, index=True)
+    old_value: int
+    new_value: int
+    changed_at: NaiveDatetime
+    changed_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class CallbackDraw(SQLModel, table=True):
+    """回访抽查: the month's random sample of closed cases whose residents the center calls itself.
+    The seed and a digest of the population are kept, so anyone can redraw it and get the same cases."""
+
+    __tablename__ = "callback_draw"
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: date = Field(unique=True)  # the first day of the month whose closed cases were drawn
+    seed: int
+    share_percent: int
+    min_per_unit: int
+    population: int  # cases closed in the month when drawn
+    population_digest: str = Field(max_length=64)  # sha256 of their ids, sorted
+    drawn_at: NaiveDatetime
+    drawn_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class CallbackCheck(SQLModel, table=True):
+    """One drawn case, and what its resident said on the phone: reached or not, the result
+    confirmed or not, the resident's own rating (beside the rating the case carried when drawn)."""
+
+    __tablename__ = "callback_check"
+    __table_args__ = (sa.UniqueConstraint("draw_id", "case_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int = Field(foreign_key="callback_draw.id", index=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")  # the unit checked (0 stratum: none)
+    township_id: int | None = Field(default=None, foreign_key="unit.id")
+    reported_rating: Rating | None = Field(default=None, sa_type=_enum(Rating))
+    reached: bool | None = None
+    confirmed: bool | None = None
+    resident_rating: Rating | None = Field(default=None, sa_type=_enum(Rating))
+    note: str = Field(default="", sa_type=sa.Text)
+    attempts: int = 0
+    checked_at: NaiveDatetime | None = None
+    checked_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
 # ---- kept aggregates (core.rollup): the dashboard reads these, never the whole period of cases ----
 # Rows per day of receipt (span "day") and per month (span "month", day = its first day) and
 # (township, category, unit), 0 standing for "none"; each count is one condition of

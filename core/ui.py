@@ -665,3 +665,36 @@ def duplicates_panel(user: CurrentUser, case, *, key: str) -> None:
                 st.rerun()
             except DomainError as exc:
                 show_error(exc)
+
+
+def settings_form(user: CurrentUser, prefix: str, *, key: str, title: str) -> None:
+    """The county settings under `prefix` (core.county_settings) as one form for those who may
+    edit them, saved together (the ranking's weights must add up to 100), with their last changes."""
+    from core import county_settings
+    editable = [k for k, spec in county_settings.SPECS.items() if k.startswith(prefix) and user.has(*spec.editors)]
+    if not editable:
+        return
+    with session() as s:
+        current = county_settings.values(s, prefix)
+        changed = county_settings.history(s, prefix, limit=10)
+    st.markdown(f"#### {title}")
+    with st.form(key):
+        cols = st.columns(len(editable))
+        new = {k: col.number_input(tr(f"field.{k}"), min_value=county_settings.SPECS[k].low,
+                                   max_value=county_settings.SPECS[k].high, value=current[k], step=1,
+                                   key=f"{key}_{k}") for col, k in zip(cols, editable)}
+        if st.form_submit_button(tr("settings.save")):
+            try:
+                with session() as s:
+                    done = county_settings.change(s, actor=user, new={k: int(v) for k, v in new.items()},
+                                                  now=local_now())
+                    s.commit()
+                flash(tr("settings.saved", n=len(done)))
+                st.rerun()
+            except DomainError as exc:
+                show_error(exc)
+    if not changed.empty:
+        with st.expander(tr("settings.history")):
+            st.dataframe(changed.assign(key=changed["key"].map(lambda k: tr(f"field.{k}"))).rename(columns={
+                "changed_at": tr("settings.col.at"), "changed_by": tr("settings.col.by"), "key": tr("settings.col.key"),
+                "old": tr("settings.col.old"), "new": tr("settings.col.new")}), hide_index=True, width="stretch")

@@ -5,9 +5,8 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from core import alerts, kpi, network, reports, ui
+from core import kpi, network, reports, ui
 from core.clock import local_now
-from core.errors import DomainError
 
 user = ui.require_page("reports")
 now = local_now()
@@ -70,22 +69,5 @@ if made and made[0] == quarter:
                        key="rep_quarter_download", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
-if user.has(*alerts.EDITORS):
-    st.divider()
-    st.markdown(f"#### {ui.tr('alert.settings')}")
-    with ui.session() as s:
-        current = {key: alerts.setting(s, key) for key in alerts.DEFAULTS}
-    with st.form("rep_alerts"):
-        cols = st.columns(len(current))
-        values = {key: col.number_input(ui.tr(f"field.{key}"), min_value=alerts.LIMITS[key][0],
-                                        max_value=alerts.LIMITS[key][1], value=value, key=f"rep_{key}")
-                  for col, (key, value) in zip(cols, current.items())}
-        if st.form_submit_button(ui.tr("alert.save")):
-            try:
-                with ui.session() as s:
-                    for key, value in values.items():
-                        alerts.set_setting(s, actor=user, key=key, value=int(value), now=local_now())
-                    s.commit()
-                st.success(ui.tr("reception.done"))
-            except DomainError as exc:
-                ui.show_error(exc)
+st.divider()
+ui.settings_form(user, "alert.", key="rep_alerts", title=ui.tr("alert.settings"))

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from core import alerts, auth
+from core import alerts, auth, county_settings
 from core.errors import DomainError
 from core.models import Case, CaseStatus as S, Role
 from tests import factories
@@ -96,12 +96,12 @@ def test_acknowledge_with_a_note_and_thresholds(place):
     (seen,) = alerts.active(s, user=leader, now=NOW)
     assert seen.acknowledged_note == "已派水利局现场排查"
     with pytest.raises(DomainError) as exc:
-        alerts.set_setting(s, actor=leader, key="alert.cluster_cases", value=3, now=NOW)
+        county_settings.change(s, actor=leader, new={"alert.cluster_cases": 3}, now=NOW)
     assert exc.value.key == "error.permission"
     admin = factories.user(s, "root", {Role.admin}, NOW)
     with pytest.raises(DomainError) as exc:
-        alerts.set_setting(s, actor=auth.load_current_user(s, admin.username), key="alert.cluster_cases", value=1,
-                           now=NOW)
+        county_settings.change(s, actor=auth.load_current_user(s, admin.username), new={"alert.cluster_cases": 1},
+                               now=NOW)
     assert exc.value.key == "error.setting_range"
-    alerts.set_setting(s, actor=auth.load_current_user(s, "root"), key="alert.cluster_cases", value=6, now=NOW)
+    county_settings.change(s, actor=auth.load_current_user(s, "root"), new={"alert.cluster_cases": 6}, now=NOW)
     assert alerts.clusters(s, now=NOW) == []
