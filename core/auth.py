@@ -47,6 +47,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("callbacks", "pages/callbacks.py", ":material/phone_callback:",
              frozenset({Role.clerk, Role.supervisor, Role.leader, Role.admin})),  # core.callback.READERS
     PageSpec("dashboard", "pages/dashboard.py", ":material/monitoring:", STAFF_ROLES, section="analysis"),
+    PageSpec("scores", "pages/scores.py", ":material/leaderboard:", STAFF_ROLES, section="analysis"),
     PageSpec("reports", "pages/reports.py", ":material/summarize:", STAFF_ROLES, section="analysis"),
     PageSpec("reception", "pages/reception.py", ":material/campaign:", READ_RECEPTIONS, section="reception"),
     PageSpec("reception_ledger", "pages/reception_ledger.py", ":material/menu_book:", READ_RECEPTIONS, section="reception"),

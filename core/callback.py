@@ -207,9 +207,17 @@ def behind_flag(session: Session, *, user: CurrentUser, start: date, end: date, 
                                                            "resident_rating", "confirmed", "note"])
 
 
-def latest_months(session: Session, end: date) -> date | None:
-    """The newest drawn month not after `end` (the dashboard shows it when its period has none)."""
-    return session.exec(select(func.max(CallbackDraw.month)).where(CallbackDraw.month <= end)).one()
+def for_period(session: Session, *, user: CurrentUser, start: date, end: date,
+               group: str = "unit") -> tuple[date, date, pd.DataFrame] | None:
+    """The comparison for a dashboard's period: over the months drawn in it, or — a month's sample
+    is drawn after the month ends, so "this month" has none — the newest drawn month before."""
+    found = comparison(session, user=user, start=start, end=end, group=group)
+    if not found.empty:
+        return start.replace(day=1), end, found
+    latest = session.exec(select(func.max(CallbackDraw.month)).where(CallbackDraw.month <= end)).one()
+    if latest is None:
+        return None
+    return latest, latest, comparison(session, user=user, start=latest, end=latest, group=group)
 
 
 def last_finished_month(now: datetime) -> date:

@@ -16,10 +16,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
+from core import county_settings
 from core.ledger import OPEN_STATUSES, is_overdue_clause
 from core.workflow import TERMINAL
-from core.models import (Case, CaseStatus as S, Category, Channel, Circular, Liaison, Rating, Tier,
-                         Unit, User, case_hours, case_rollup, channel_column)
+from core.models import (Case, CaseAction, CaseEvent, CaseStatus as S, Category, Channel, Circular, Liaison, Rating, Tier,
+                         Unit, UnitKind, User, case_hours, case_rollup, channel_column)
 
 CLOSED = (S.closed, S.explained)
 SATISFIED = (Rating.satisfied, Rating.basically_satisfied)
@@ -416,38 +417,167 @@ def full_weeks(weeks: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return weeks[whole], int(weeks.loc[~whole, "days"].sum())
 
 
-# Composite score (0–100) for rankings; weights sum to 1.
-SCORE_WEIGHTS = {"on_time_rate": 0.4, "satisfaction_rate": 0.3, "closure_rate": 0.2, "return_rate": -0.1}
+# Composite score (0–100) for rankings, from rates weighted by the county's settings (weights in
+# core.county_settings, summing to 100 %; a rate of INVERTED counts as 1 − rate).
+INVERTED = frozenset({"return_rate"})
 SCORE_FLOOR = 60
 MIN_CASES = {"unit": 10, "township": 20}
+Z95 = 1.959964
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
+    """The 95 % Wilson score interval of a rate k/n. Why Wilson: unlike k/n ± z·se it stays inside
+    [0, 1] and is honest for small n and for rates of 0 % or 100 % — exactly a small unit's case."""
+    if not n:
+        return None
+    p, z2 = k / n, z * z
+    centre, half = (p + z2 / (2 * n)) / (1 + z2 / n), z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _points(weight: float, key: str, value: float) -> float:
+    return 100 * weight * ((1 - value) if key in INVERTED else value)
+
+
+def _circulars(session: Session, filters: KpiFilter, group: str) -> dict[int, int]:
+    """通报 issued in the period, per unit; for townships, those to the township or any place in it."""
+    issued = dict(session.exec(select(Circular.unit_id, func.count()).where(
+        Circular.issued_at >= filters.since, Circular.issued_at < filters.until).group_by(Circular.unit_id)).all())
+    if group != "township" or not issued:
+        return issued
+    parents = dict(session.exec(select(Unit.id, Unit.parent_id)).all())
+    kinds = dict(session.exec(select(Unit.id, Unit.kind)).all())
+    per_township: dict[int, int] = {}
+    for unit, n in issued.items():
+        at = unit
+        while at is not None and kinds.get(at) not in (UnitKind.township, UnitKind.community):
+            at = parents.get(at)
+        if at is not None:
+            per_township[at] = per_township.get(at, 0) + n
+    return per_township
 
 
 def ranking(session: Session, filters: KpiFilter, *, group: str, min_cases: int | None = None,
-            counted: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Units or townships ranked by score = 100 × (0.4 on-time + 0.3 satisfaction + 0.2 closure
-    + 0.1 × (1 − return rate)); a missing rate counts as the county's. Why a minimum case count:
-    one case closed on time would otherwise top the list. Circulars received in the period are
-    shown (units); a score under 60 is flagged."""
+            counted: pd.DataFrame | None = None, weights: dict[str, float] | None = None) -> pd.DataFrame:
+    """Units or townships ranked by score = 100 × Σ weight × rate (the county's weights; the return
+    rate counts as 1 − rate); a rate a unit has nothing to count for takes the county's value.
+    Why a minimum case count: one case closed on time would otherwise top the list. Each rate
+    carries its 95 % Wilson band, and the score a band from every rate at its band's worse and
+    better end. Circulars received in the period are shown; a score under 60 is flagged."""
     counted = cube(session, filters) if counted is None else counted
+    weights = county_settings.score_weights(session) if weights is None else weights
     frame = by_group(session, filters, group=group, counted=counted)
     frame = frame[frame["id"].notna()]
     minimum = MIN_CASES[group] if min_cases is None else min_cases
     frame = frame[frame["received"] >= minimum].copy()
     county = rates_of(totals(counted))
-    score = 0.0
-    for key, weight in SCORE_WEIGHTS.items():
-        values = frame[key].fillna(county.get(key) or 0.0)
-        score = score + (weight * values if weight > 0 else -weight * (1 - values))
-    frame["score"] = (100 * score).round(1)
-    frame["circulars"] = 0
-    if group == "unit":
-        issued = dict(session.exec(select(Circular.unit_id, func.count()).where(
-            Circular.issued_at >= filters.since, Circular.issued_at < filters.until).group_by(Circular.unit_id)).all())
-        frame["circulars"] = frame["id"].map(issued).fillna(0).astype(int)
+    score, low, high = 0.0, 0.0, 0.0
+    for key, weight in weights.items():
+        num, den = RATES[key]
+        fallback = county.get(key) or 0.0
+        values = frame[key].fillna(fallback)
+        bands = [wilson(int(k), int(n)) or (fallback, fallback) for k, n in zip(frame[num], frame[den])]
+        frame[f"{key}_low"] = [b[0] for b in bands]
+        frame[f"{key}_high"] = [b[1] for b in bands]
+        score = score + _points(weight, key, values)
+        worse, better = (frame[f"{key}_high"], frame[f"{key}_low"]) if key in INVERTED else \
+            (frame[f"{key}_low"], frame[f"{key}_high"])
+        low, high = low + _points(weight, key, worse), high + _points(weight, key, better)
+    frame["score"] = pd.Series(score, index=frame.index, dtype=float).round(1) if len(frame) else pd.Series(dtype=float)
+    frame["score_low"] = pd.Series(low, index=frame.index, dtype=float).round(1) if len(frame) else pd.Series(dtype=float)
+    frame["score_high"] = pd.Series(high, index=frame.index, dtype=float).round(1) if len(frame) else pd.Series(dtype=float)
+    issued = _circulars(session, filters, group)
+    frame["circulars"] = frame["id"].map(lambda i: issued.get(int(i), 0)).astype(int)
     frame["flagged"] = frame["score"] < SCORE_FLOOR
     frame = frame.sort_values(["score", "received"], ascending=[False, False]).reset_index(drop=True)
     frame.insert(0, "rank", range(1, len(frame) + 1))
     return frame
+
+
+def explain(session: Session, filters: KpiFilter, *, group: str, member_id: int) -> dict:
+    """One unit's (township's) score taken apart: per weighted rate its count over its base, the
+    rate, its 95 % band, the weight and the points it adds (or the county's rate it stands in
+    with, when the unit had nothing to count); the rank among those ranked, the minimum case
+    count, and the returns: those for redo (counted against it) and the center's misroutes the
+    unit sent back (its cases no longer, so not counted)."""
+    counted = cube(session, filters)
+    weights = county_settings.score_weights(session)
+    ranked = ranking(session, filters, group=group, counted=counted, weights=weights)
+    everyone = by_group(session, filters, group=group, counted=counted)
+    row = everyone[everyone["id"] == member_id]
+    county = rates_of(totals(counted))
+    parts = []
+    for key, weight in weights.items():
+        num, den = RATES[key]
+        k, n = (int(row[num].iloc[0]), int(row[den].iloc[0])) if len(row) else (0, 0)
+        value = k / n if n else None
+        used = value if value is not None else (county.get(key) or 0.0)
+        parts.append({"rate": key, "count": k, "base": n, "value": value, "band": wilson(k, n), "weight": weight,
+                      "county": county.get(key), "points": round(_points(weight, key, used), 1)})
+    mine = ranked[ranked["id"] == member_id]
+    column = GROUPS[group]
+    returned = session.exec(select(Case.id, Case.tracking_code, Case.title, Case.return_count)
+                            .where(cohort(filters), column == member_id, Case.return_count > 0)
+                            .order_by(Case.received_at)).all()
+    misroutes = []
+    if group == "unit":
+        misroutes = session.exec(select(Case.id, Case.tracking_code, Case.title, CaseEvent.at,
+                                        CaseEvent.details["reason"].as_string())
+                                 .join(CaseEvent, CaseEvent.case_id == Case.id)
+                                 .where(cohort(filters), CaseEvent.action == CaseAction.decline,
+                                        CaseEvent.details["unit_id"].as_integer() == member_id)
+                                 .order_by(CaseEvent.at)).all()
+    return {"parts": parts, "received": int(row["received"].iloc[0]) if len(row) else 0,
+            "minimum": MIN_CASES[group], "ranked": len(ranked),
+            "rank": int(mine["rank"].iloc[0]) if len(mine) else None,
+            "score": float(mine["score"].iloc[0]) if len(mine) else None,
+            "score_band": (float(mine["score_low"].iloc[0]), float(mine["score_high"].iloc[0])) if len(mine) else None,
+            "circulars": _circulars(session, filters, group).get(member_id, 0),
+            "returned": pd.DataFrame([tuple(r) for r in returned], columns=["id", "tracking_code", "title", "returns"]),
+            "misroutes": pd.DataFrame([tuple(r) for r in misroutes], columns=["id", "tracking_code", "title", "at", "reason"])}
+
+
+ASSESSED = {"township": (UnitKind.township, UnitKind.community), "unit": (UnitKind.department,)}
+S4_LISTS = {"township": 1, "unit": 3}  # S4: the 1 township and the 3 county departments
+
+
+def assessment(session: Session, year: int) -> dict[str, pd.DataFrame]:
+    """年度考核 (S4): per township and per county department (县直单位), the year's score and
+    circulars; the S4 lists derived from them — the most circulars (1 township, 3 departments:
+    no prize that year) and, of the rest, those scoring under 60 and ranked last (1 and 3: their
+    office heads criticised). Ties at a list's edge are all listed; a score needs the minimum
+    case count, so a body with too few cases can be on the circular list but not the low list."""
+    filters = KpiFilter(start=date(year, 1, 1), end=date(year, 12, 31))
+    counted = cube(session, filters)
+    found = {}
+    for group, kinds in ASSESSED.items():
+        members = session.exec(select(Unit.id, Unit.name).where(Unit.kind.in_(kinds), Unit.active == True)  # noqa: E712
+                               .order_by(Unit.sort_order, Unit.id)).all()
+        ranked = ranking(session, filters, group=group, counted=counted).set_index("id")
+        issued = _circulars(session, filters, group)
+        frame = pd.DataFrame([{"id": i, "name": name, "circulars": issued.get(i, 0),
+                               "received": int(ranked.loc[i, "received"]) if i in ranked.index else None,
+                               "score": float(ranked.loc[i, "score"]) if i in ranked.index else None}
+                              for i, name in members])
+        if frame.empty:
+            found[group] = frame
+            continue
+        frame["rank"] = frame["score"].rank(ascending=False, method="min")
+        size = S4_LISTS[group]
+        most = frame[frame["circulars"] > 0].sort_values("circulars", ascending=False)
+        edge = most["circulars"].iloc[min(size, len(most)) - 1] if len(most) else None
+        frame["most_circulars"] = frame["circulars"].ge(edge) & frame["circulars"].gt(0) if edge else False
+        low = frame[~frame["most_circulars"] & frame["score"].notna() & (frame["score"] < SCORE_FLOOR)]
+        low = low.sort_values("score")
+        cut = low["score"].iloc[min(size, len(low)) - 1] if len(low) else None
+        frame["lowest"] = frame.index.isin(low[low["score"] <= cut].index) if cut is not None else False
+        found[group] = frame.sort_values(["rank", "name"], na_position="last").reset_index(drop=True)
+    return found
+
+
+def score_rule(weights: dict[str, float]) -> dict[str, int]:
+    """The weights in whole percent, for the published rule (labels dash.rank_rule)."""
+    return {key: round(100 * weight) for key, weight in weights.items()}
 
 
 def dashboard(session: Session, filters: KpiFilter, *, now: datetime) -> dict:
@@ -458,7 +588,8 @@ def dashboard(session: Session, filters: KpiFilter, *, now: datetime) -> dict:
             "category": by_group(session, filters, group="category", counted=counted),
             "rank_unit": ranking(session, filters, group="unit", counted=counted),
             "rank_township": ranking(session, filters, group="township", counted=counted),
-            "ticker": ticker(session, filters)}
+            "ticker": ticker(session, filters),
+            "score_rule": score_rule(county_settings.score_weights(session))}
 
 
 def ticker(session: Session, filters: KpiFilter, limit: int = 8) -> pd.DataFrame:

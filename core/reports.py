@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlmodel import Session, select
 
-from core import charts, kpi, labels, portfolio, workbook
+from core import charts, county_settings, kpi, labels, portfolio, workbook
 from core.ledger import is_overdue_clause
 from core.models import Case, CaseStatus, Channel, Leader, Unit
 
@@ -299,7 +299,8 @@ def quarterly_docx(session: Session, filters: kpi.KpiFilter, *, now: datetime, c
         if ranked.empty:
             continue
         doc.add_heading(t(f"report.quarterly.rank_{group}"), level=1)
-        doc.add_paragraph(t("dash.rank_rule", n=kpi.MIN_CASES[group], floor=kpi.SCORE_FLOOR))
+        doc.add_paragraph(t("dash.rank_rule", n=kpi.MIN_CASES[group], floor=kpi.SCORE_FLOOR,
+                            **kpi.score_rule(county_settings.score_weights(session))))
         _table(doc, [t("dash.col.rank"), t("dash.col.name"), t("dash.col.score"), t("kpi.received")],
                [[str(row.rank), str(row.name) + (f"（{t('dash.below_floor')}）" if row.flagged else ""),
                  f"{row.score:.1f}", f"{row.received:,}"] for row in ranked.itertuples()])

@@ -17,8 +17,7 @@ with ui.session() as s:
     drawn = {d.month: d for d in callback.draws(s)}
 last = callback.last_finished_month(now)
 months = sorted(set(kpi.months_around(last, back=11)) | set(drawn), reverse=True)
-month = st.selectbox(ui.tr("callback.month"), months, key="cb_month", format_func=lambda m: (
-    f"{m:%Y-%m}" + ("" if m in drawn else f"（{ui.tr('callback.not_drawn')}）")))
+month = st.selectbox(ui.tr("callback.month"), months, key="cb_month", format_func=lambda m: f"{m:%Y-%m}")
 made = drawn.get(month)
 
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from core import alerts, charts, kpi, ledger, network, ui
+from core import alerts, callback, charts, kpi, ledger, network, ui
 from core.clock import local_now
 from core.errors import DomainError
 
@@ -256,7 +256,7 @@ data = ui.dashboard_data(filters)
 for tab, group in zip(tabs, ("unit", "township")):
     with tab:
         ranked = data[f"rank_{group}"]
-        st.caption(ui.tr("dash.rank_rule", n=kpi.MIN_CASES[group], floor=kpi.SCORE_FLOOR))
+        st.caption(ui.tr("dash.rank_rule", n=kpi.MIN_CASES[group], floor=kpi.SCORE_FLOOR, **data["score_rule"]))
         if ranked.empty:
             st.caption(ui.tr("ledger.empty"))
             continue
@@ -277,6 +277,27 @@ for tab, group in zip(tabs, ("unit", "township")):
             open_list(f"{group}:{picked_id}", f"rank_{group}", picked_id)
         else:
             st.session_state.pop(f"dash_seen_rank_{group}", None)
+
+if not big:  # 回访抽查: what the cases carry beside what their residents told the center
+    with ui.session() as s:
+        checked = callback.for_period(s, user=user, start=start, end=end)
+    st.markdown(f"#### {ui.tr('callback.compare')}")
+    if checked is None:
+        st.caption(ui.tr("dash.callback_none"))
+    else:
+        first, last, table = checked
+        st.caption(ui.tr("dash.callback_months", start=f"{first:%Y-%m}", end=f"{last:%Y-%m}",
+                         flagged=int(table["flagged"].sum())))
+        st.dataframe(pd.DataFrame({
+            ui.tr("dash.col.name"): table["name"].replace("", ui.tr("callback.no_unit")),
+            ui.tr("callback.col.pairs"): table["pairs"],
+            ui.tr("callback.col.recorded_rate"): table["reported_rate"].map(percent),
+            ui.tr("callback.col.verified_rate"): table["verified_rate"].map(percent),
+            ui.tr("callback.col.gap"): table["gap_points"].map(lambda v: "—" if pd.isna(v) else f"{v:+.0f}"),
+            ui.tr("callback.col.flag"): table["flagged"].map(lambda f: ui.tr("callback.flagged") if f else ""),
+        }), hide_index=True, width="stretch", height=min(400, 38 + 35 * len(table)))
+    if st.button(ui.tr("dash.callback_link"), key="dash_callbacks", type="tertiary", icon=":material/phone_callback:"):
+        st.switch_page("pages/callbacks.py")
 
 def close_list() -> None:
     st.session_state.pop("dash_drill", None)

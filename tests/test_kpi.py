@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from sqlmodel import Session, select
 
-from core import kpi
-from core.models import (Case, CaseStatus as S, Channel, Liaison, LiaisonSource, Rating,
+from core import auth, county_settings, kpi
+from core.errors import DomainError
+from core.models import (Case, CaseStatus as S, Channel, Liaison, LiaisonSource, Rating, Role,
                          Tier)
 from tests import factories
 
@@ -220,6 +221,40 @@ def test_a_unit_with_one_case_cannot_top_the_ranking(engine):
         score = everyone.set_index("id").loc[big, "score"]
         assert score == pytest.approx(100 * (0.4 * 9 / 12 + 0.3 + 0.2 + 0.1), abs=0.1)
         assert not everyone["flagged"].any()
+        # the one perfect case's band is wide: its score could be far lower; twelve cases' narrower
+        bands = everyone.set_index("id")
+        assert bands.loc[small, "score_low"] < bands.loc[big, "score_low"] < bands.loc[big, "score"]
+        assert bands.loc[small, "score_high"] == 100.0
+        # the admin moves the weights: the ranking follows, and the change is on record
+        admin = auth.load_current_user(s, factories.user(s, "root", {Role.admin}, NOW).username)
+        county_settings.change(s, actor=admin, new={"score.on_time_rate": 70, "score.satisfaction_rate": 0}, now=NOW)
+        moved = kpi.ranking(s, OCT, group="unit", min_cases=1).set_index("id")
+        assert moved.loc[big, "score"] == pytest.approx(100 * (0.7 * 9 / 12 + 0.2 + 0.1), abs=0.1)
+        assert list(county_settings.history(s, "score.")["changed_by"]) == ["root", "root"]
+
+
+@pytest.mark.parametrize("k, n, low, high", [(0, 10, 0.0, 0.2775), (10, 10, 0.7225, 1.0), (5, 10, 0.2366, 0.7634),
+                                             (1, 1, 0.2065, 1.0), (81, 263, 0.2553, 0.3662)])
+def test_wilson_intervals_match_published_values(k, n, low, high):
+    """Values from the Wilson formula as tabulated (e.g. Newcombe 1998, 81/263: 0.2553–0.3662)."""
+    found = kpi.wilson(k, n)
+    assert found == pytest.approx((low, high), abs=5e-4)
+    assert kpi.wilson(0, 0) is None
+
+
+def test_weights_must_add_up_and_only_the_admin_moves_them(engine):
+    with Session(engine) as s:
+        admin = auth.load_current_user(s, factories.user(s, "root", {Role.admin}, NOW).username)
+        sup = auth.load_current_user(s, factories.user(s, "sup", {Role.supervisor}, NOW).username)
+        with pytest.raises(DomainError) as exc:
+            county_settings.change(s, actor=admin, new={"score.on_time_rate": 50}, now=NOW)
+        assert exc.value.key == "error.weights_sum" and exc.value.values["total"] == 110
+        with pytest.raises(DomainError) as exc:
+            county_settings.change(s, actor=sup, new={"score.on_time_rate": 30, "score.closure_rate": 30}, now=NOW)
+        assert exc.value.key == "error.permission"
+        assert county_settings.history(s, "score.").empty
+        assert county_settings.score_weights(s) == {"on_time_rate": 0.4, "satisfaction_rate": 0.3,
+                                                    "closure_rate": 0.2, "return_rate": 0.1}
 
 
 def test_cli_kpi_json(county, engine, capsys, monkeypatch):
@@ -298,3 +333,70 @@ def test_months_around_cross_years():
 ])
 def test_whole_months_of_a_period(start, end, months):
     assert kpi.whole_months(start, end) == months
+
+
+def test_a_score_taken_apart(engine):
+    """The explanation adds up to the score; the misroute the unit sent back is listed apart and
+    not counted; a return for redo is listed and counted."""
+    from core.models import CaseAction, CaseEvent
+    with Session(engine) as s:
+        units = factories.county(s)
+        big, other = units["dept"].id, units["other"].id
+        for i in range(12):  # 12 cases: 9 on time; one returned for redo once
+            factories.case(s, status=S.closed, received_at=at(1 + i), unit_id=big, dispatched_at=at(1 + i),
+                           reported_at=at(2 + i), due_at=at(4 + i, 23) if i < 9 else at(1 + i, 23), closed_at=at(3 + i),
+                           rating=Rating.satisfied if i else Rating.dissatisfied, return_count=int(i == 0))
+        sent_back = factories.case(s, status=S.closed, received_at=at(20), unit_id=other, dispatched_at=at(21),
+                                   reported_at=at(22), due_at=at(25), closed_at=at(23), misroute_count=1)
+        s.add(CaseEvent(case_id=sent_back.id, at=at(20, 15), actor_name="水利局", actor_role="unit_handler",
+                        action=CaseAction.decline, to_status=S.drafted,
+                        details={"reason": "不属本单位职责", "unit_id": big}))
+        s.commit()
+        found = kpi.explain(s, OCT, group="unit", member_id=big)
+        parts = {p["rate"]: p for p in found["parts"]}
+        assert (parts["on_time_rate"]["count"], parts["on_time_rate"]["base"]) == (9, 12)
+        assert (parts["satisfaction_rate"]["count"], parts["satisfaction_rate"]["base"]) == (11, 12)
+        assert (parts["return_rate"]["count"], parts["return_rate"]["base"]) == (1, 12)
+        assert parts["on_time_rate"]["band"] == pytest.approx(kpi.wilson(9, 12))
+        assert found["received"] == 12 and found["rank"] == 1 and found["minimum"] == 10
+        assert sum(p["points"] for p in found["parts"]) == pytest.approx(found["score"], abs=0.2)
+        assert found["score_band"][0] < found["score"] < found["score_band"][1]
+        assert list(found["returned"]["tracking_code"]) == [s.get(Case, 1).tracking_code]
+        assert list(found["misroutes"]["tracking_code"]) == [sent_back.tracking_code]
+        assert list(found["misroutes"]["reason"]) == ["不属本单位职责"]
+
+
+def test_the_annual_assessment_derives_the_s4_lists(engine):
+    """S4: the most circulars — 1 township, 3 county departments (ties at the edge included) — and,
+    of the others, those under 60 and ranked last."""
+    from core.models import Circular, Unit, UnitKind
+    with Session(engine) as s:
+        units = factories.county(s)
+        root, t1 = units["county"].id, units["town"].id
+        t2 = Unit(name="丙镇", kind=UnitKind.township, parent_id=root)
+        depts = [Unit(name=f"县{n}局", kind=UnitKind.department, parent_id=root) for n in "一二三四五"]
+        s.add_all([t2, *depts])
+        s.flush()
+        good = dict(status=S.closed, reported_at=at(2), due_at=at(5), closed_at=at(3), rating=Rating.satisfied)
+        bad = dict(status=S.closed, reported_at=at(9), due_at=at(5), closed_at=at(10), rating=Rating.dissatisfied)
+        for dept, how in zip(depts, (bad, good, good, bad, good)):  # 一 and 四 score 30, the rest 100
+            for i in range(10):
+                factories.case(s, received_at=at(1, 8 + i % 10), unit_id=dept.id, dispatched_at=at(1), **how)
+        for town, how in ((t1, good), (t2.id, bad)):
+            for i in range(20):
+                factories.case(s, received_at=at(1, 8), township_id=town, **how)
+        for dept, n in zip(depts, (3, 2, 2, 1, 0)):
+            for _ in range(n):
+                s.add(Circular(unit_id=dept.id, issued_at=at(15), reason="超期"))
+        s.add(Circular(unit_id=units["village"].id, issued_at=at(15), reason="超期"))  # a village of 甲镇
+        s.add(Circular(unit_id=depts[0].id, issued_at=datetime(2025, 12, 31, 9), reason="去年的"))
+        s.commit()
+        found = kpi.assessment(s, 2026)
+        d = found["unit"].set_index("name")
+        assert d.loc["县一局", "circulars"] == 3
+        assert set(d.index[d["most_circulars"]]) == {"县一局", "县二局", "县三局"}  # 县二局 and 县三局 tie for the last place of three
+        assert set(d.index[d["lowest"]]) == {"县四局"}  # 县一局 scores 30 too, but is on the first list
+        assert d.loc["县四局", "score"] < kpi.SCORE_FLOOR
+        t = found["township"].set_index("name")
+        assert t.loc["甲镇", "circulars"] == 1 and bool(t.loc["甲镇", "most_circulars"])
+        assert set(t.index[t["lowest"]]) == {"丙镇"}
