@@ -76,6 +76,13 @@ def _earlier_closed(session: Session, days: int) -> tuple:
     return earlier, (by_village, by_township)
 
 
+def repeats_a_closed_case(session: Session) -> sa.ColumnElement[bool]:
+    """A case at the place and in the category of a case closed within the re-report window
+    before it came in: the answer given the first time did not hold."""
+    earlier, matches = _earlier_closed(session, setting(session, "alert.rereport_days"))
+    return sa.and_(Case.category_id.is_not(None), sa.or_(*(select(earlier.id).where(m).exists() for m in matches)))
+
+
 def _rereported(session: Session, *, now: datetime, days: int | None) -> sa.Select:
     """Open cases received in the last week whose place and category match a case closed in
     the `days` days before they came in (the answer given did not hold), newest first."""

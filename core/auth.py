@@ -50,6 +50,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("scores", "pages/scores.py", ":material/leaderboard:", STAFF_ROLES, section="analysis"),
     PageSpec("reports", "pages/reports.py", ":material/summarize:", STAFF_ROLES, section="analysis"),
     PageSpec("reception", "pages/reception.py", ":material/campaign:", READ_RECEPTIONS, section="reception"),
+    PageSpec("agenda", "pages/agenda.py", ":material/checklist:", READ_RECEPTIONS, section="reception"),
     PageSpec("reception_ledger", "pages/reception_ledger.py", ":material/menu_book:", READ_RECEPTIONS, section="reception"),
     PageSpec("network", "pages/network.py", ":material/account_tree:", STAFF_ROLES, section="admin"),
     PageSpec("users", "pages/users.py", ":material/manage_accounts:", frozenset({Role.admin}), section="admin"),

@@ -139,6 +139,7 @@ class CaseAction(StrEnum):
     import_ledger = "import_ledger"
     reschedule = "reschedule"  # a system note: the deadline recomputed once a year's schedule was entered
     attach = "attach"  # a note: files added to a case after it was filed
+    agenda_outcome = "agenda_outcome"  # a note: what a reception decided on the case, from its agenda
 
 
 class LiaisonSource(StrEnum):

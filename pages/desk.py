@@ -3,7 +3,7 @@ go from an instruction template filled per case; and the cases the leader owns (
 deadlines."""
 import streamlit as st
 
-from core import board, ledger, templates, ui
+from core import agenda, board, ledger, templates, ui
 from core.clock import local_now
 from core.models import CaseAction, TemplateKind
 
@@ -19,6 +19,18 @@ with ui.session() as s:
 ui.counters([("queue.to_order", counts.get("to_order", 0)), ("queue.owned", counts.get("owned", 0)),
              ("desk.owned_overdue", owned_overdue), ("queue.urgent_open", counts.get("urgent_open", 0))])
 ui.queue_warnings({"overdue": owned_overdue})
+with ui.session() as s:
+    coming = agenda.upcoming(s, user=user, today=now.date())
+if coming:  # a leader arrives prepared: the briefing for each reception of the next days
+    with st.container(border=True):
+        st.markdown(f"**{ui.tr('desk.agenda')}**")
+        for occ, n in coming:
+            c1, c2 = st.columns([4, 1])
+            c1.write(ui.tr("desk.agenda_line", day=f"{occ.date:%m-%d}", time=f"{occ.start_time:%H:%M}", name=occ.name, n=n))
+            if c2.button(ui.page_title("agenda"),
+                         key=f"desk_agenda_{occ.key}", type="tertiary"):
+                st.session_state["agenda_open"] = occ.key
+                st.switch_page("pages/agenda.py")
 
 tab_order, tab_owned = st.tabs([ui.tr("desk.to_order"), ui.tr("desk.owned")])
 with tab_order:

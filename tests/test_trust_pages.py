@@ -4,10 +4,12 @@ page. The scores page shows the published weights, a score taken apart exactly a
 the annual assessment; the admin moves the weights through the form and the change is recorded."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import Session, select
 
-from core import auth, callback, county_settings, kpi
+from core import agenda, auth, callback, county_settings, kpi, reception
 from core.clock import local_now
 from core.labels import t
 from core.models import CallbackCheck, CallbackDraw, Rating
@@ -118,3 +120,30 @@ def test_the_dashboard_sets_recorded_beside_verified_satisfaction(tdb):
     assert any(f"{month:%Y-%m} 至 {month:%Y-%m} 抽取的回访" in c.value for c in at.caption)
     table = next(df.value for df in at.dataframe if "核实满意率" in df.value.columns)
     assert list(table["接通可比"]) == list(expected["pairs"])
+
+
+def test_a_leader_finds_the_agenda_on_the_desk_and_the_clerk_records_a_decision(tdb):
+    _url, engine = tdb
+    desk = open_page("desk", "leader")
+    assert not desk.exception
+    lines = [m.value for m in desk.markdown if "议程" in m.value and "件" in m.value]
+    with Session(engine) as s:
+        coming = agenda.upcoming(s, user=auth_user(s, "leader"), today=local_now().date())
+    assert len(lines) == len(coming)
+    at = open_page("agenda", "clerk")
+    assert not at.exception
+    today = local_now().date()
+    with Session(engine) as s:  # a reception of the last days with something on its agenda
+        clerk = auth_user(s, "clerk")
+        key = next(o.key for o in reception.occurrences(s, start=today - timedelta(days=7), end=today)
+                   if not agenda.items(s, user=clerk, key=o.key, now=local_now()).empty)
+        first = agenda.items(s, user=clerk, key=key, now=local_now()).iloc[0]
+    at.selectbox(key="ag_pick").set_value(key).run()
+    at.session_state[f"ag_table_{key}"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    at.text_area(key="ag_outcome").input("当场答复，责成承办单位三日内回复")
+    button(at, "记录议定").click().run()
+    assert not at.exception
+    with Session(engine) as s:
+        assert agenda.outcomes(s, key=key)[int(first["id"])] == "当场答复，责成承办单位三日内回复"
+    assert any("已记入" in x.value for x in at.success)
