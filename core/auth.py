@@ -48,6 +48,7 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({Role.clerk, Role.supervisor, Role.leader, Role.admin})),  # core.callback.READERS
     PageSpec("dashboard", "pages/dashboard.py", ":material/monitoring:", STAFF_ROLES, section="analysis"),
     PageSpec("scores", "pages/scores.py", ":material/leaderboard:", STAFF_ROLES, section="analysis"),
+    PageSpec("topics", "pages/topics.py", ":material/target:", STAFF_ROLES, section="analysis"),
     PageSpec("reports", "pages/reports.py", ":material/summarize:", STAFF_ROLES, section="analysis"),
     PageSpec("reception", "pages/reception.py", ":material/campaign:", READ_RECEPTIONS, section="reception"),
     PageSpec("agenda", "pages/agenda.py", ":material/checklist:", READ_RECEPTIONS, section="reception"),

@@ -756,6 +756,25 @@ class CallbackCheck(SQLModel, table=True):
     checked_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
+class MonthlyTopic(SQLModel, table=True):
+    """每月一题: the cluster of similar cases (one category in one township) a leader made the
+    month's topic for proactive action, with the plan; its cases are those of the cluster from
+    `since` on (core.topics.cases_of)."""
+
+    __tablename__ = "monthly_topic"
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: date = Field(unique=True)
+    title: str = Field(max_length=120)
+    category_id: int = Field(foreign_key="category.id")
+    township_id: int = Field(foreign_key="unit.id")
+    words: str = Field(default="", max_length=120)
+    plan: str = Field(sa_type=sa.Text)
+    since: date
+    chosen_at: NaiveDatetime
+    chosen_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
 # ---- kept aggregates (core.rollup): the dashboard reads these, never the whole period of cases ----
 # Rows per day of receipt (span "day") and per month (span "month", day = its first day) and
 # (township, category, unit), 0 standing for "none"; each count is one condition of

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from core import agenda, auth, callback, county_settings, kpi, reception
+from core import agenda, auth, callback, county_settings, kpi, reception, topics
 from core.clock import local_now
 from core.labels import t
 from core.models import CallbackCheck, CallbackDraw, Rating
@@ -147,3 +147,28 @@ def test_a_leader_finds_the_agenda_on_the_desk_and_the_clerk_records_a_decision(
     with Session(engine) as s:
         assert agenda.outcomes(s, key=key)[int(first["id"])] == "当场答复，责成承办单位三日内回复"
     assert any("已记入" in x.value for x in at.success)
+
+
+def test_a_leader_picks_the_monthly_topic_on_the_page(tdb):
+    _url, engine = tdb
+    at = open_page("topics", "leader")
+    assert not at.exception
+    month = local_now().date().replace(day=1)
+    with Session(engine) as s:
+        found = topics.candidates(s, user=auth_user(s, "leader"), month=month)
+    table = next(df.value for df in at.dataframe)
+    assert list(table["件数"]) == [c.cases for c in found]
+    at.session_state[f"tp_table_{month}"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    button(at, "定为本月一题").click().run()
+    assert any("办理计划" in e.value for e in at.error)  # no plan: refused, nothing chosen
+    at.text_area(key="tp_plan").input("牵头单位月底前集中整治")
+    button(at, "定为本月一题").click().run()
+    assert not at.exception
+    with Session(engine) as s:
+        (chosen,) = topics.topics(s)
+        assert (chosen.category_id, chosen.township_id) == (found[0].category_id, found[0].township_id)
+        state = topics.progress(s, user=auth_user(s, "leader"), topic=chosen, now=local_now())
+    assert any(f"共 {state['cases']} 件" in i.value for i in at.info)
+    clerk = open_page("topics", "clerk")
+    assert not clerk.exception and not [b for b in clerk.button if b.label.startswith("定为")]

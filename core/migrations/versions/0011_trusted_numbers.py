@@ -1,5 +1,5 @@
-"""call-back checks (回访抽查: the month's draw with its seed, and each drawn case's call) and the
-record of who changed which county setting
+"""numbers a county can trust: call-back checks (回访抽查: the month's draw with its seed, and each
+drawn case's call), the record of who changed which county setting, the month's topic (每月一题)
 
 Revision ID: 0011
 Revises: 0010
@@ -70,9 +70,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_callback_check_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_callback_check_draw_id'), ['draw_id'], unique=False)
 
+    op.create_table('monthly_topic',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('township_id', sa.Integer(), nullable=False),
+    sa.Column('words', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('plan', sa.Text(), nullable=False),
+    sa.Column('since', sa.Date(), nullable=False),
+    sa.Column('chosen_at', sa.DateTime(), nullable=False),
+    sa.Column('chosen_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['category_id'], ['category.id'], ),
+    sa.ForeignKeyConstraint(['chosen_by_id'], ['user.id'], ),
+    sa.ForeignKeyConstraint(['township_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('month')
+    )
+
 
 
 def downgrade() -> None:
+    op.drop_table('monthly_topic')
     with op.batch_alter_table('callback_check', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_callback_check_draw_id'))
         batch_op.drop_index(batch_op.f('ix_callback_check_case_id'))
