@@ -293,6 +293,43 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     return 0
 
 
+# for the center's monthly draw (回访抽查), run from cron: the command line acts as the center
+CLI_CENTER = CurrentUser(id=None, username="cli", display_name="命令行", roles=frozenset({Role.clerk}),
+                         unit_id=None, liaison_id=None)
+
+
+def cmd_callback(args: argparse.Namespace) -> int:
+    from core import callback
+    engine, _settings = _engine(args)
+    migrate(engine)
+    now = local_now()
+    month = date.fromisoformat(f"{args.month}-01") if args.month else callback.last_finished_month(now)
+    with session_scope(engine) as session:
+        made = callback.draw(session, actor=CLI_CENTER, month=month, now=now, seed=args.seed)
+        size = len(callback.call_list(session, user=CLI_CENTER, draw_id=made.id))
+    print(f"Drew {size} of the {made.population:,} cases closed in {month:%Y-%m} (seed {made.seed}); "
+          f"the call list is on the 回访抽查 page.")
+    return 0
+
+
+def cmd_assess(args: argparse.Namespace) -> int:
+    import json
+
+    from core import kpi
+    engine, _settings = _engine(args)
+    migrate(engine)
+    with session_scope(engine) as session:
+        found = kpi.assessment(session, args.year)
+    out = {group: {"most_circulars": list(frame.loc[frame["most_circulars"], "name"]) if len(frame) else [],
+                   "under_60_and_last": list(frame.loc[frame["lowest"], "name"]) if len(frame) else [],
+                   "scores": [{"name": r.name, "score": None if r.score != r.score else r.score,
+                               "circulars": int(r.circulars)} for r in frame.itertuples()]}
+           for group, frame in found.items()}
+    print(json.dumps({"year": args.year, "townships": out["township"], "departments": out["unit"]},
+                     ensure_ascii=False, indent=1))
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -382,6 +419,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--township", help="a township's or community's name")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_kpi)
+
+    p = sub.add_parser("callback", help="draw a finished month's call-back sample (回访抽查; run from cron early each month)")
+    p.add_argument("action", choices=["draw"])
+    p.add_argument("--month", help="YYYY-MM (default: last month)")
+    p.add_argument("--seed", type=int, help="reproduce a draw with its recorded seed (default: a new random seed)")
+    p.set_defaults(func=cmd_callback)
+    p = sub.add_parser("assess", help="the annual assessment (年度考核): scores, circulars and the two S4 lists, as JSON")
+    p.add_argument("--year", type=int, required=True)
+    p.set_defaults(func=cmd_assess)
 
     p = sub.add_parser("report", help="monthly table (.xlsx), ten-day digest (.html), quarterly analysis (.docx)")
     p.add_argument("kind", choices=["monthly", "digest", "quarterly"])

@@ -20,7 +20,7 @@ from core import auth, deadlines, rollup
 from core.suggest import seed_keyword_rules
 from core.templates import seed_defaults as seed_text_templates
 from core.db import session_scope
-from core.models import (AppSetting, Case, CaseAction as A, CaseEvent, CaseStatus as S, Category, Channel, Extension,
+from core.models import (AppSetting, CallbackCheck, Case, CaseAction as A, CaseEvent, CaseStatus as S, Category, Channel, Extension,
                          ExtensionStatus, HandlingReport, Household, HouseholdCategory, HouseholdTag, Leader, LeaderPortfolio, Liaison,
                          LiaisonSource, Priority, Rating, ReceptionDay, ReceptionKind, ReceptionRule, ReceptionRuleLeader,
                          Recurrence, ReturnReason, Role, Tier, Truthfulness, Unit, UnitKind, User, Visit)
@@ -769,6 +769,35 @@ def _cluster(session: Session, county: County, rng: random.Random, now: datetime
                    expected_version=repeat.version, master_case_id=cases[0].id)
 
 
+def _callback_checks(session: Session, rng: random.Random, now: datetime) -> None:
+    """Last month's call-back sample, most calls made: residents mostly agree with the recorded
+    rating, but one unit's residents are much less satisfied than its cases say — the flag a
+    county should see on its dashboard."""
+    from core import callback
+    clerk = auth.load_current_user(session, "clerk")
+    made = callback.draw(session, actor=clerk, month=callback.last_finished_month(now), now=now,
+                         seed=rng.randrange(2**31))
+    checks = session.exec(select(CallbackCheck).where(CallbackCheck.draw_id == made.id)
+                          .order_by(CallbackCheck.id)).all()
+    counts: dict[int | None, int] = {}
+    for check in checks:
+        counts[check.unit_id] = counts.get(check.unit_id, 0) + 1
+    inflated = max((u for u in counts if u is not None), key=lambda u: (counts[u], u), default=None)
+    flip = False
+    for check in checks:
+        if rng.random() < 0.15:
+            continue  # not called yet
+        if rng.random() < 0.1:
+            callback.record(session, actor=clerk, check_id=check.id, reached=False, note="无人接听", now=now)
+            continue
+        rating = check.reported_rating or Rating.satisfied
+        if check.unit_id == inflated and rating != Rating.dissatisfied:
+            flip = not flip  # every other resident of that unit says otherwise
+            rating = Rating.dissatisfied if flip else rating
+        callback.record(session, actor=clerk, check_id=check.id, reached=True, rating=rating,
+                        confirmed=rating != Rating.dissatisfied, now=now)
+
+
 def load_demo(engine: Engine, *, cases: int = 2000, seed: int = 20261121, today: date,
               progress: Callable[[int], None] | None = None) -> dict:
     """Fill an empty database with the demo county. Refuses a database that already has users."""
@@ -787,6 +816,7 @@ def load_demo(engine: Engine, *, cases: int = 2000, seed: int = 20261121, today:
         if burst:
             _cluster(session, county, rng, now)
             events += burst
+        _callback_checks(session, rng, now)
     return {"cases": cases, "events": events, "villages": len(county.villages),
             "leaders": len(county.leader_ids), "accounts": len(DEMO_ACCOUNTS)}
 

@@ -172,3 +172,20 @@ def test_the_township_view_adds_up(county):
     callback.draw(s, actor=people["clerk"], month=OCT, now=NOW)
     frame = callback.comparison(s, user=people["clerk"], start=OCT, end=date(2026, 10, 31), group="township")
     assert list(frame["id"]) == [town] and frame.iloc[0]["checks"] == 5
+
+
+def test_the_cli_draws_last_month_and_reports_the_assessment(county, engine, monkeypatch, capsys):
+    import json
+
+    from core import cli
+    s, units, _people = county
+    closed_cases(s, units["dept"].id, 12)
+    s.commit()
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    assert cli.main(["callback", "draw", "--month", "2026-10", "--seed", "42"]) == 0
+    assert "Drew 5 of the 12 cases closed in 2026-10 (seed 42)" in capsys.readouterr().out
+    assert cli.main(["callback", "draw", "--month", "2026-10"]) == 2  # drawn once
+    assert "already" in capsys.readouterr().err
+    assert cli.main(["assess", "--year", "2026"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["year"] == 2026 and {d["name"] for d in found["departments"]["scores"]} >= {"县水利局"}

@@ -138,3 +138,22 @@ def test_closed_demo_cases_pass_the_three_no_closes(demo_engine):
         assert workflow.close_missing(opinion=case.result_summary, follow_up=case.follow_up_note,
                                       responsible_signoff=case.responsible_signoff,
                                       leader_signoff=case.leader_signoff) == [], case.tracking_code
+
+
+def test_the_demo_has_last_months_call_back_checks_with_one_unit_flagged(demo_engine):
+    """So that a new county sees on its dashboard what the checks are for."""
+    from core import auth, callback
+    from core.models import CallbackCheck
+    with Session(demo_engine) as s:
+        (made,) = callback.draws(s)
+        assert made.month == date(2026, 10, 1) and callback.verify(s, made)["same_sample"]
+        checks = s.exec(select(CallbackCheck).where(CallbackCheck.draw_id == made.id)).all()
+        assert checks and any(c.reached for c in checks) and any(c.reached is None for c in checks)
+        table = callback.comparison(s, user=auth.load_current_user(s, "leader"), start=made.month, end=made.month)
+        # the residents of one unit — the one with the most checks — say otherwise every other time
+        per_unit = {}
+        for c in checks:
+            per_unit[c.unit_id] = per_unit.get(c.unit_id, 0) + 1
+        inflated = max((u for u in per_unit if u is not None), key=lambda u: (per_unit[u], u))
+        apart = table[table["gap_points"] > 0]
+        assert list(apart["id"]) == [inflated]
