@@ -966,6 +966,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "callback.settings": ("回访抽查设置", "Call-back check settings"),
     "dash.callback_none": ("还没有回访抽查：中心每月初抽取上月办结事项回访。", "No call-back checks yet: the center draws last month's closed cases early each month."),
     "dash.callback_months": ("{start} 至 {end} 抽取的回访 · 列为督办 {flagged} 个单位", "Checks drawn {start} to {end} · {flagged} unit(s) flagged"),
+    "dash.callback_months_townships": ("{start} 至 {end} 抽取的回访，按事项所在乡镇", "Checks drawn {start} to {end}, by the cases' township"),
     "dash.callback_link": ("回访抽查详情", "Call-back checks in full"),
     "field.score.on_time_rate": ("按时办结率权重（%）", "on-time weight (%)"),
     "field.score.satisfaction_rate": ("满意率权重（%）", "satisfaction weight (%)"),

@@ -279,17 +279,20 @@ for tab, group in zip(tabs, ("unit", "township")):
             st.session_state.pop(f"dash_seen_rank_{group}", None)
 
 if not big:  # 回访抽查: what the cases carry beside what their residents told the center
-    with ui.session() as s:
-        checked = callback.for_period(s, user=user, start=start, end=end)
     st.markdown(f"#### {ui.tr('callback.compare')}")
-    if checked is None:
-        st.caption(ui.tr("dash.callback_none"))
-    else:
+    for tab, group in zip(st.tabs([ui.tr("dash.rank.unit"), ui.tr("dash.rank.township")]), ("unit", "township")):
+        with tab, ui.session() as s:
+            checked = callback.for_period(s, user=user, start=start, end=end, group=group)
+        if checked is None:
+            tab.caption(ui.tr("dash.callback_none"))
+            continue
         first, last, table = checked
-        st.caption(ui.tr("dash.callback_months", start=f"{first:%Y-%m}", end=f"{last:%Y-%m}",
-                         flagged=int(table["flagged"].sum())))
-        st.dataframe(pd.DataFrame({
-            ui.tr("dash.col.name"): table["name"].replace("", ui.tr("callback.no_unit")),
+        tab.caption(ui.tr("dash.callback_months", start=f"{first:%Y-%m}", end=f"{last:%Y-%m}",
+                          flagged=int(table["flagged"].sum())) if group == "unit" else
+                    ui.tr("dash.callback_months_townships", start=f"{first:%Y-%m}", end=f"{last:%Y-%m}"))
+        tab.dataframe(pd.DataFrame({
+            ui.tr("dash.col.name"): table["name"].replace("", ui.tr("callback.no_unit" if group == "unit" else
+                                                                     "report.no_township")),
             ui.tr("callback.col.pairs"): table["pairs"],
             ui.tr("callback.col.recorded_rate"): table["reported_rate"].map(percent),
             ui.tr("callback.col.verified_rate"): table["verified_rate"].map(percent),

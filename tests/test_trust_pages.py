@@ -119,8 +119,11 @@ def test_the_dashboard_sets_recorded_beside_verified_satisfaction(tdb):
     at = open_page("dashboard", "leader")
     assert not at.exception
     assert any(f"{month:%Y-%m} 至 {month:%Y-%m} 抽取的回访" in c.value for c in at.caption)
-    table = next(df.value for df in at.dataframe if "核实满意率" in df.value.columns)
-    assert list(table["接通可比"]) == list(expected["pairs"])
+    unit_table, town_table = [df.value for df in at.dataframe if "核实满意率" in df.value.columns]
+    assert list(unit_table["接通可比"]) == list(expected["pairs"])
+    with Session(engine) as s:
+        towns = callback.comparison(s, user=auth_user(s, "leader"), start=month, end=month, group="township")
+    assert list(town_table["接通可比"]) == list(towns["pairs"]) and town_table["接通可比"].sum() == unit_table["接通可比"].sum()
 
 
 def test_a_leader_finds_the_agenda_on_the_desk_and_the_clerk_records_a_decision(tdb):
