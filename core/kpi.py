@@ -278,7 +278,7 @@ def _units(counted: pd.DataFrame) -> tuple[int, int]:
 MEASURES = {"response": Case.accepted_at, "handling": Case.closed_at}  # hours from receipt to these
 
 
-def _trunc(dialect: str, value):
+def toward_zero(dialect: str, value):
     """Toward zero, as an integer, the same on both databases."""
     if dialect == "postgresql":
         return sa.cast(func.trunc(value), sa.Integer)
@@ -300,8 +300,8 @@ def hour_bucket(dialect: str, start, end):
     buckets hold any number of cases."""
     spent = minutes(dialect, start, end)
     steps = [(100, 1), (1000, 10), (10000, 100), (100000, 1000)]  # below this many tenths, cut to this step
-    return sa.case(*((spent < limit * 6, _trunc(dialect, spent / (step * 6.0)) * step) for limit, step in steps),
-                   else_=_trunc(dialect, spent / 60000.0) * 10000)
+    return sa.case(*((spent < limit * 6, toward_zero(dialect, spent / (step * 6.0)) * step) for limit, step in steps),
+                   else_=toward_zero(dialect, spent / 60000.0) * 10000)
 
 
 def nearest_rank(buckets: list[tuple[int, int]], q: float) -> int | None:
@@ -471,7 +471,7 @@ def ranking(session: Session, filters: KpiFilter, *, group: str, min_cases: int 
     minimum = MIN_CASES[group] if min_cases is None else min_cases
     frame = frame[frame["received"] >= minimum].copy()
     county = rates_of(totals(counted))
-    score, low, high = 0.0, 0.0, 0.0
+    score, low, high = (pd.Series(0.0, index=frame.index) for _ in range(3))
     for key, weight in weights.items():
         num, den = RATES[key]
         fallback = county.get(key) or 0.0
@@ -483,9 +483,7 @@ def ranking(session: Session, filters: KpiFilter, *, group: str, min_cases: int 
         worse, better = (frame[f"{key}_high"], frame[f"{key}_low"]) if key in INVERTED else \
             (frame[f"{key}_low"], frame[f"{key}_high"])
         low, high = low + _points(weight, key, worse), high + _points(weight, key, better)
-    frame["score"] = pd.Series(score, index=frame.index, dtype=float).round(1) if len(frame) else pd.Series(dtype=float)
-    frame["score_low"] = pd.Series(low, index=frame.index, dtype=float).round(1) if len(frame) else pd.Series(dtype=float)
-    frame["score_high"] = pd.Series(high, index=frame.index, dtype=float).round(1) if len(frame) else pd.Series(dtype=float)
+    frame["score"], frame["score_low"], frame["score_high"] = score.round(1), low.round(1), high.round(1)
     issued = _circulars(session, filters, group)
     frame["circulars"] = frame["id"].map(lambda i: issued.get(int(i), 0)).astype(int)
     frame["flagged"] = frame["score"] < SCORE_FLOOR

@@ -15,7 +15,7 @@ from sqlmodel import Session, func, select
 
 from core.auth import CurrentUser
 from core.errors import DomainError
-from core.kpi import CLOSED, _trunc, months_around
+from core.kpi import CLOSED, months_around, toward_zero
 from core.ledger import OPEN_STATUSES, is_overdue_clause
 from core.models import Case, CaseStatus as S, Category, MonthlyTopic, Role, Unit, User
 from core.suggest import tokens
@@ -54,7 +54,7 @@ def window(month: date) -> tuple[date, date]:
 def _month_index(dialect: str):
     """Months since year 0 of a case's receipt (to count per month in SQL on both databases)."""
     if dialect == "postgresql":
-        return _trunc(dialect, func.extract("year", Case.received_at) * 12 + func.extract("month", Case.received_at) - 1)
+        return toward_zero(dialect, func.extract("year", Case.received_at) * 12 + func.extract("month", Case.received_at) - 1)
     return sa.cast(func.strftime("%Y", Case.received_at), sa.Integer) * 12 + \
         sa.cast(func.strftime("%m", Case.received_at), sa.Integer) - 1
 

@@ -57,7 +57,7 @@ if made is not None and calls:
     st.markdown(f"#### {ui.tr('callback.calls')}")
     with ui.session() as s:
         rows = callback.call_list(s, user=user, draw_id=made.id)
-    state = rows.apply(lambda r: ui.tr("callback.state.done") if r["reached"] is True else
+    state = rows.apply(lambda r: ui.tr("callback.state.done") if r["reached"] == True else
                        ui.tr("callback.state.missed", n=r["attempts"]) if r["attempts"] else ui.tr("callback.state.todo"),
                        axis=1) if not rows.empty else pd.Series(dtype=str)
     done = int((rows["reached"] == True).sum()) if not rows.empty else 0  # noqa: E712
@@ -79,7 +79,7 @@ if made is not None and calls:
         row = rows.iloc[chosen[0]]
         st.markdown(f"**{row['tracking_code']}** {ui.md(row['title'])} · {ui.md(row['reporter_name'] or '')} "
                     f"{ui.md(row['reporter_phone'] or ui.tr('callback.no_phone'))}")
-        if row["reached"] is True:
+        if row["reached"] == True:  # noqa: E712  (a numpy bool is not True)
             st.info(ui.tr("callback.already"))
         else:
             with st.form(f"cb_form_{row['check_id']}"):
