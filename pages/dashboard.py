@@ -125,7 +125,9 @@ def live() -> None:
                                          ("response_p90", k.response_hours["p90"]),
                                          ("handling_median", k.handling_hours["median"]),
                                          ("handling_p90", k.handling_hours["p90"])]):
-        col.metric(ui.tr(f"kpi.{key}"), "—" if value is None else ui.tr("dash.hours", h=f"{value:,.1f}"), border=True)
+        # two significant figures are kept (kpi.hour_bucket): 2.3 h, 26 h, 150 h — not "150.0"
+        col.metric(ui.tr(f"kpi.{key}"), "—" if value is None else
+                   ui.tr("dash.hours", h=f"{value:,.1f}" if value < 10 else f"{value:,.0f}"), border=True)
     if k.by_channel:
         st.caption(ui.tr("dash.by_channel") + "：" + "　".join(
             f"{ui.lbl(ch, kpi.Channel)} {count:,}" for ch, count in sorted(k.by_channel.items(), key=lambda i: -i[1])))

@@ -38,6 +38,9 @@ def test_the_figures_are_core_kpis_and_open_their_cases(ddb):
     rate = figures.rates["closure_rate"]
     assert metrics["办结率"] == ("—" if rate is None else f"{rate:.1%}")
     assert any("每 30 秒自动刷新" in c.value for c in at.caption)
+    median = figures.handling_hours["median"]  # two significant figures, printed as kept
+    if median is not None:
+        assert metrics["办理用时中位数"] == (f"{median:.1f} 小时" if median < 10 else f"{median:,.0f} 小时")
     at.button(key="dash_see_overdue").click().run()
     assert at.session_state["dash_drill"] == "overdue"  # the list opens in a dialog over the page
     assert labels.t("ledger.count", n=f"{figures.overdue:,}") in [c.value for c in at.caption]
