@@ -1016,6 +1016,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "scores.lowest.unit": ("通报次数不是最多、但得分低于 60 分且排名最后 3 名的县直单位：{names}。对群工办主任及分管负责人通报批评，诫勉一年。",
                            "Not among the most circulars, but under 60 and the last 3: {names}. Office heads and leaders in charge criticised, one year's warning."),
     "scores.weights": ("排名权重", "Ranking weights"),
+    "list.sep": ("、", ", "),
     "agenda.none": ("前 7 天至后 {days} 天没有接访日。", "No reception day from 7 days ago to {days} days ahead."),
     "agenda.pick": ("接访日", "Reception day"),
     "agenda.summary": ("议程 {n} 件 · {time} · {place}", "{n} on the agenda · {time} · {place}"),

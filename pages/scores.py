@@ -68,7 +68,7 @@ else:
 unranked = everyone[everyone["id"].notna() & (everyone["received"] < kpi.MIN_CASES[group])]
 if not unranked.empty:
     st.caption(ui.tr("scores.unranked", n=kpi.MIN_CASES[group],
-                     names="、".join(f"{r.name}（{r.received}）" for r in unranked.itertuples())))
+                     names=ui.tr("list.sep").join(f"{r.name} ({r.received})" for r in unranked.itertuples())))
 
 st.markdown(f"#### {ui.tr('scores.explain')}")
 members = everyone[everyone["id"].notna()]
@@ -134,8 +134,8 @@ for group_key in ("township", "unit"):
         ui.tr("dash.col.flag"): [ui.tr("scores.list.most") if m else ui.tr("scores.list.lowest") if low else ""
                                  for m, low in zip(frame["most_circulars"], frame["lowest"])],
     }), hide_index=True, width="stretch")
-    most = "、".join(frame.loc[frame["most_circulars"], "name"]) or ui.tr("scores.list.nobody")
-    lowest = "、".join(frame.loc[frame["lowest"], "name"]) or ui.tr("scores.list.nobody")
+    most = ui.tr("list.sep").join(frame.loc[frame["most_circulars"], "name"]) or ui.tr("scores.list.nobody")
+    lowest = ui.tr("list.sep").join(frame.loc[frame["lowest"], "name"]) or ui.tr("scores.list.nobody")
     st.markdown(ui.md(ui.tr(f"scores.most.{group_key}", names=most)))
     st.markdown(ui.md(ui.tr(f"scores.lowest.{group_key}", names=lowest)))
 
