@@ -102,11 +102,11 @@ def shot(page, name: str) -> None:
 def fill_sign_in(page, url: str, username: str, password: str) -> None:
     """Types the credentials and presses 登录; the caller waits for what should follow."""
     page.goto(url)
-    page.get_by_role("button", name="登录").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="登录", exact=True).wait_for(timeout=TIMEOUT_MS)
     page.wait_for_timeout(2000)  # the cookie component's first answer reruns the page and resets the form
     page.get_by_role("textbox", name="用户名").fill(username)
     page.get_by_role("textbox", name="密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="登录", exact=True).click()
 
 
 def wait_for_cookie(page) -> None:
@@ -124,12 +124,12 @@ def sign_in(page, url: str, username: str, password: str = "demo1234") -> None:
             page.get_by_role("heading", name="工作台").first.wait_for(timeout=TIMEOUT_MS // 3)
             break
         except playwright.Error:
-            if page.get_by_role("button", name="登录").count() == 0:
+            if page.get_by_role("button", name="登录", exact=True).count() == 0:
                 raise
             settle(page)
             page.get_by_role("textbox", name="用户名").fill(username)
             page.get_by_role("textbox", name="密码").fill(password)
-            page.get_by_role("button", name="登录").click()
+            page.get_by_role("button", name="登录", exact=True).click()
     page.get_by_role("heading", name="工作台").first.wait_for(timeout=TIMEOUT_MS)
     wait_for_cookie(page)
 

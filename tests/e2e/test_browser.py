@@ -26,7 +26,7 @@ def test_first_start_shows_login_with_demo_accounts(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     started = time.monotonic()
     page.goto(server)
-    page.get_by_role("button", name="登录").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="登录", exact=True).wait_for(timeout=TIMEOUT_MS)
     assert time.monotonic() - started < 60
     page.get_by_text("演示数据").first.wait_for(timeout=TIMEOUT_MS)
     page.get_by_text("演示账户").first.wait_for(timeout=TIMEOUT_MS)
@@ -62,9 +62,9 @@ def test_a_cookie_copied_before_sign_out_no_longer_signs_in(server, browser):
     stolen.goto(f"{server}/home")
     stolen.get_by_role("heading", name="工作台").first.wait_for(timeout=TIMEOUT_MS)  # the copy works while signed in
     page.get_by_role("button", name="退出登录").click()
-    page.get_by_role("button", name="登录").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="登录", exact=True).wait_for(timeout=TIMEOUT_MS)
     stolen.goto(f"{server}/home")
-    stolen.get_by_role("button", name="登录").wait_for(timeout=TIMEOUT_MS)
+    stolen.get_by_role("button", name="登录", exact=True).wait_for(timeout=TIMEOUT_MS)
     settle(stolen)
     assert stolen.get_by_role("heading", name="工作台").count() == 0
     no_traceback(stolen)
@@ -131,7 +131,7 @@ def test_a_resident_checks_progress_without_signing_in(server, browser):
     engine.dispose()
     page.goto(f"{server}/progress")
     page.get_by_role("heading", name="办理进度查询").first.wait_for(timeout=TIMEOUT_MS)
-    assert page.get_by_role("button", name="登录").count() == 0  # no sign-in form on the public page
+    assert page.get_by_role("button", name="登录", exact=True).count() == 0  # no sign-in form on the public page
     page.get_by_label("事项编号").fill(case.tracking_code)
     page.get_by_label("电话后四位").fill(case.reporter_phone[-4:])
     page.get_by_role("button", name="查询").click()
@@ -163,7 +163,7 @@ def test_residents_read_reception_notices_without_signing_in(server, browser):
     page.get_by_text("领导接访预告").first.wait_for(timeout=TIMEOUT_MS)
     page.goto(f"{server}/notices")
     page.get_by_role("heading", name="接访预告").first.wait_for(timeout=TIMEOUT_MS)
-    assert page.get_by_role("button", name="登录").count() == 0
+    assert page.get_by_role("button", name="登录", exact=True).count() == 0
     page.get_by_text("接访领导").first.wait_for(timeout=TIMEOUT_MS)
     page.get_by_text("下载可打印预告").first.wait_for(timeout=TIMEOUT_MS)
     shot(page, "notices_public")
