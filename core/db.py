@@ -29,6 +29,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    from core import search  # here: core.search imports the models, which import this module
+    search.register(dbapi_connection)  # the function the full-text index's triggers call
 
 
 def is_database_busy(exc: BaseException) -> bool:

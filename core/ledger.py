@@ -1,7 +1,8 @@
 """The case ledger (台账) read side: who may see which case, and the filtered, paged list."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
 import pandas as pd
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, select
 
+from core import search
 from core.auth import CurrentUser, sees_personal_data
 from core.models import Case, CaseStatus, Category, Role, Unit
 from core.workflow import HANDLING, TERMINAL
@@ -16,10 +18,13 @@ from core.workflow import HANDLING, TERMINAL
 OPEN_STATUSES = tuple(s for s in CaseStatus if s not in TERMINAL)
 
 
+SEES_COUNTY = (Role.clerk, Role.leader, Role.supervisor, Role.admin)
+
+
 def visible_cases(user: CurrentUser) -> sa.ColumnElement[bool]:
     """Why: a handling unit sees only the cases dispatched to it and a liaison only their own
     reports; the center, leaders and the supervision office see the whole county."""
-    if user.has(Role.clerk, Role.leader, Role.supervisor, Role.admin):
+    if user.has(*SEES_COUNTY):
         return sa.true()
     clauses = []
     if user.has(Role.unit_handler) and user.unit_id is not None:
@@ -74,12 +79,34 @@ def mask_phone(phone: str | None) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
 
 
-def list_cases(session: Session, *, user: CurrentUser, filters: LedgerFilter, now: datetime,
-               page: int = 1, page_size: int = 50, extra: sa.ColumnElement[bool] | None = None,
-               by_deadline: bool = False) -> tuple[int, pd.DataFrame]:
-    """(total matching, one page of rows). Newest first, or nearest deadline first for work
-    queues (`extra` is the queue's condition). Personal data only for roles that need it."""
-    township, village, unit = aliased(Unit), aliased(Unit), aliased(Unit)
+TRACKING_CODE = re.compile(r"[A-Z]{1,4}-\d{4}(-[A-Z0-9]{0,9})?")  # MQ-2026-000123, or its beginning
+
+
+def text_clause(session: Session, typed: str, listing: bool = True) -> sa.ColumnElement[bool]:
+    """A typed search: a tracking code (whole, from its unique index; or its beginning), or words
+    in the title or content from the full-text index (core.search). A search with no letter or
+    digit ("%", "——") is a literal scan of title and content: % and _ are not wildcards here."""
+    typed = typed.strip()[:SEARCH_MAX]  # SQLite refuses a LIKE pattern of 50,000 bytes
+    found = []
+    code = typed.upper()
+    if TRACKING_CODE.fullmatch(code):
+        whole = code.count("-") == 2 and len(code.rsplit("-", 1)[-1]) >= 6  # ids past 999,999 have 7 digits
+        found.append(Case.tracking_code == code if whole else Case.tracking_code.like(code + "%"))
+    if search.searchable(typed):
+        found.append(search.match(session.connection(), typed, listing))
+    else:
+        needle = "%" + typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        found += [Case.title.ilike(needle, escape="\\"), Case.content.ilike(needle, escape="\\")]
+    return sa.or_(*found)
+
+
+Cursor = tuple[datetime, int]  # (received_at, id) of the last row of a page, newest first
+
+
+def conditions(session: Session, user: CurrentUser, filters: LedgerFilter, now: datetime,
+               extra: sa.ColumnElement[bool] | None = None, listing: bool = True) -> list[sa.ColumnElement[bool]]:
+    """What a list shows (or counts, listing=False): the user's cases, the queue's condition
+    (`extra`) and the filters."""
     where = [visible_cases(user)]
     if extra is not None:
         where.append(extra)
@@ -96,13 +123,39 @@ def list_cases(session: Session, *, user: CurrentUser, filters: LedgerFilter, no
     if filters.category_id:
         where.append(Case.category_id == filters.category_id)
     if filters.text.strip():
-        # cut to SEARCH_MAX: SQLite refuses a LIKE pattern of 50,000 bytes ("pattern too complex")
-        text = filters.text.strip()[:SEARCH_MAX].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        needle = f"%{text}%"  # what was typed, taken literally: % and _ are not wildcards here
-        where.append(sa.or_(Case.tracking_code.ilike(needle, escape="\\"), Case.content.ilike(needle, escape="\\")))
+        where.append(text_clause(session, filters.text, listing))
     if filters.only_overdue:
         where.append(is_overdue_clause(now))
-    total = session.exec(select(func.count()).select_from(Case).where(*where)).one()
+    return where
+
+
+def count_cases(session: Session, *, user: CurrentUser, filters: LedgerFilter, now: datetime,
+                extra: sa.ColumnElement[bool] | None = None) -> int:
+    typed = filters.text.strip()[:SEARCH_MAX]
+    if (extra is None and replace(filters, text="") == LedgerFilter() and user.has(*SEES_COUNTY)
+            and search.searchable(typed) and not TRACKING_CODE.fullmatch(typed.upper())):
+        return search.count(session.connection(), typed)  # words alone, over the whole county: the index counts
+    where = conditions(session, user, filters, now, extra, listing=False)
+    return session.exec(select(func.count()).select_from(Case).where(*where)).one()
+
+
+def list_cases(session: Session, *, user: CurrentUser, filters: LedgerFilter, now: datetime,
+               page: int = 1, page_size: int = 50, extra: sa.ColumnElement[bool] | None = None,
+               by_deadline: bool = False, after: Cursor | None = None,
+               count: bool = True) -> tuple[int | None, pd.DataFrame]:
+    """(total matching, or None with count=False; one page of rows). Newest first, or nearest
+    deadline first for work queues (`extra` is the queue's condition). A page is either the
+    page-th (OFFSET: short queues) or the one after `after`, the cursor of the page before it
+    (keyset: the ledger, whose 20,000th page costs what its first does). Personal data only for
+    roles that need it."""
+    if after is not None and by_deadline:
+        raise ValueError("a cursor pages the newest-first order only")
+    township, village, unit = aliased(Unit), aliased(Unit), aliased(Unit)
+    where = conditions(session, user, filters, now, extra)
+    total = count_cases(session, user=user, filters=filters, now=now, extra=extra) if count else None
+    if after is not None:
+        where.append(sa.tuple_(Case.received_at, Case.id) < sa.tuple_(*after))
+        page = 1
     query = (
         select(Case.id, Case.version, Case.tracking_code, Case.received_at, Case.channel, Case.title, township.name.label("township"),
                village.name.label("village"), Category.name_zh.label("category"), Category.name_en.label("category_en"),
@@ -129,6 +182,12 @@ def list_cases(session: Session, *, user: CurrentUser, filters: LedgerFilter, no
         frame["reporter_name"] = frame["reporter_name"].map(mask_name)
         frame["reporter_phone"] = frame["reporter_phone"].map(mask_phone)
     return total, frame
+
+
+def cursor_after(rows: pd.DataFrame) -> Cursor:
+    """The cursor of the page after `rows` (a newest-first page of list_cases)."""
+    last = rows.iloc[-1]
+    return last["received_at"].to_pydatetime(), int(last["id"])
 
 
 def result_summaries(session: Session, case_ids: list[int]) -> dict[int, str]:

@@ -30,21 +30,48 @@ with st.expander(ui.tr("ledger.filters"), expanded=True):
                                 (c.name_en if ui.lang() == "en" else c.name_zh) for c in categories if c.id == v),
                             key="ledger_category")
     c4, c5 = st.columns([2, 1])
-    text = c4.text_input(ui.tr("ledger.search"), max_chars=60, key="ledger_text")
+    text = c4.text_input(ui.tr("ledger.search"), max_chars=60, key="ledger_text", help=ui.tr("ledger.search.help"))
     only_overdue = c5.toggle(ui.tr("ledger.only_overdue"), key="ledger_overdue")
 
 filters = ledger.LedgerFilter(statuses=tuple(statuses), township_id=township, category_id=category,
                               text=text, only_overdue=only_overdue)
 page_size = 50
-page = st.session_state.get("ledger_page", 1)
+# Keyset paging: each page starts after the last row of the one before (its cursor), so a deep
+# page costs what the first does. The total is counted once per set of filters, not per page.
+state = st.session_state
+if state.get("ledger_filters") != filters or "ledger_cursors" not in state:
+    with ui.session() as s:
+        state.ledger_total = ledger.count_cases(s, user=user, filters=filters, now=now)
+    state.ledger_filters, state.ledger_cursors, state.ledger_counted_at = filters, [None], now
+total = state.ledger_total
 with ui.session() as s:
-    total, rows = ledger.list_cases(s, user=user, filters=filters, now=now, page=page, page_size=page_size)
-pages = max(1, math.ceil(total / page_size))
-st.markdown(ui.tr("ledger.count", n=f"{total:,}"))
+    _none, rows = ledger.list_cases(s, user=user, filters=filters, now=now, page_size=page_size,
+                                    after=state.ledger_cursors[-1], count=False)
+page, pages = len(state.ledger_cursors), max(1, math.ceil(total / page_size))
+st.markdown(ui.tr("ledger.counted_at", n=f"{total:,}", at=state.ledger_counted_at.strftime("%H:%M")))
 columns = ["tracking_code", "received_at", "title", "township", "category", "unit", "status", "due_at", "flags",
            "channel", "village", "rating"]
 if sees_personal_data(user):
     columns[3:3] = ["reporter", "phone"]
 ui.case_table(rows, columns, key="ledger_table")
-st.number_input(ui.tr("ledger.page"), min_value=1, max_value=pages, step=1, key="ledger_page",
-                help=f"1–{pages}")
+
+
+def first_page() -> None:
+    del state["ledger_cursors"]  # recounts on the rerun
+
+
+def previous_page() -> None:
+    state.ledger_cursors.pop()
+
+
+def next_page(cursor) -> None:
+    state.ledger_cursors.append(cursor)
+
+
+c1, c2, c3, c4 = st.columns([1, 1, 1, 2])
+c1.button(ui.tr("ledger.first"), on_click=first_page, disabled=page == 1, key="ledger_first")
+c2.button(ui.tr("ledger.previous"), on_click=previous_page, disabled=page == 1, key="ledger_previous")
+has_next = len(rows) == page_size and page < pages
+c3.button(ui.tr("ledger.next"), on_click=next_page, args=(ledger.cursor_after(rows) if has_next else None,),
+          disabled=not has_next, key="ledger_next")
+c4.caption(ui.tr("ledger.page_of", page=page, pages=pages))

@@ -246,3 +246,29 @@ def test_a_message_flashed_with_a_renewed_cookie_outlives_the_cookie_rerun():
         at.run()
         shown.append("密码已修改" in [m.value for m in at.success])
     assert shown == [True, True, False]  # the run that wrote the cookie, its rerun, then gone
+
+
+def test_ledger_pages_forward_and_back_with_the_total_counted_once(monkeypatch):
+    at = signed_in(str(ROOT / "pages/ledger.py"), "clerk").run()
+    first = list(at.dataframe[0].value[labels.t("col.tracking_code")])
+    total = at.session_state["ledger_total"]
+    assert total > 50 and len(first) == 50
+    assert labels.t("ledger.page_of", page=1, pages=-(-total // 50)) in [c.value for c in at.caption]
+    from core import ledger
+    monkeypatch.setattr(ledger, "count_cases", lambda *a, **k: pytest.fail("a page turn recounted"))
+    at.button(key="ledger_next").click().run()
+    second = list(at.dataframe[0].value[labels.t("col.tracking_code")])
+    assert not set(first) & set(second) and len(second) == min(50, total - 50)
+    assert labels.t("ledger.page_of", page=2, pages=-(-total // 50)) in [c.value for c in at.caption]
+    at.button(key="ledger_previous").click().run()
+    assert list(at.dataframe[0].value[labels.t("col.tracking_code")]) == first
+
+
+def test_ledger_search_counts_again_when_the_words_change():
+    at = signed_in(str(ROOT / "pages/ledger.py"), "clerk").run()
+    everything = at.session_state["ledger_total"]
+    at.text_input(key="ledger_text").input("漏水").run()
+    found = at.dataframe[0].value
+    assert 0 < at.session_state["ledger_total"] < everything
+    assert len(found) == min(50, at.session_state["ledger_total"])
+    assert found[labels.t("col.title")].str.contains("漏水").all() or len(found) == 0

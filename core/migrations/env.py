@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import core.models  # noqa: F401  registers every table on SQLModel.metadata
+from core import search
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -17,6 +18,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=lambda name, type_, parent: not search.owns(name),  # the full-text index: not a model
         )
         with context.begin_transaction():
             context.run_migrations()
