@@ -129,11 +129,15 @@ def conditions(session: Session, user: CurrentUser, filters: LedgerFilter, now: 
     return where
 
 
+def only_words(user: CurrentUser, filters: LedgerFilter, extra: sa.ColumnElement[bool] | None) -> bool:
+    """A search over the whole county with no other condition: the index alone answers it."""
+    return extra is None and user.has(*SEES_COUNTY) and replace(filters, text="") == LedgerFilter()
+
+
 def count_cases(session: Session, *, user: CurrentUser, filters: LedgerFilter, now: datetime,
                 extra: sa.ColumnElement[bool] | None = None) -> int:
     typed = filters.text.strip()[:SEARCH_MAX]
-    if (extra is None and replace(filters, text="") == LedgerFilter() and user.has(*SEES_COUNTY)
-            and search.searchable(typed) and not TRACKING_CODE.fullmatch(typed.upper())):
+    if only_words(user, filters, extra) and search.searchable(typed) and not TRACKING_CODE.fullmatch(typed.upper()):
         return search.count(session.connection(), typed)  # words alone, over the whole county: the index counts
     where = conditions(session, user, filters, now, extra, listing=False)
     return session.exec(select(func.count()).select_from(Case).where(*where)).one()
