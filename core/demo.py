@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from core import auth, deadlines, rollup
+from core import auth, deadlines, rollup, search
 from core.suggest import seed_keyword_rules
 from core.templates import seed_defaults as seed_text_templates
 from core.db import session_scope
@@ -625,7 +625,9 @@ def generate_cases(engine: Engine, county: County, *, n: int, rng: random.Random
             event_rows.extend(events)
             next_id += 1
         with engine.begin() as conn:
-            conn.execute(case_table.insert(), case_rows)
+            with search.bulk(conn) as indexed:
+                conn.execute(case_table.insert(), case_rows)
+                indexed.extend(row["id"] for row in case_rows)
             rollup.record_range(conn, case_rows[0]["id"], case_rows[-1]["id"])  # bulk: no flush hooks
             conn.execute(event_table.insert(), event_rows)
             if report_rows:

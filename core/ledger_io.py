@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from core import limits, rollup, workbook
+from core import limits, rollup, search, workbook
 from core.clock import local_now
 from core.auth import CurrentUser
 from core.errors import DomainError
@@ -228,10 +228,12 @@ def import_rows(session: Session, *, actor: CurrentUser | None, checked: Checked
         batch = checked.rows[first:first + IMPORT_BATCH]
         values = [_case_values(row, actor=actor, placeholder=f"TMP-{first + i}-{now:%H%M%S%f}")
                   for i, row in enumerate(batch)]
-        connection.execute(cases.insert(), values)  # one multi-row INSERT; ids read back by the unique codes
-        id_of = dict(connection.execute(select(cases.c.tracking_code, cases.c.id).where(
-            cases.c.tracking_code.in_([v["tracking_code"] for v in values]))).all())
-        ids = [id_of[v["tracking_code"]] for v in values]
+        with search.bulk(connection) as indexed:  # the full-text index in one pass per batch
+            connection.execute(cases.insert(), values)  # one multi-row INSERT; ids read back by the unique codes
+            id_of = dict(connection.execute(select(cases.c.tracking_code, cases.c.id).where(
+                cases.c.tracking_code.in_([v["tracking_code"] for v in values]))).all())
+            ids = [id_of[v["tracking_code"]] for v in values]
+            indexed.extend(ids)
         numbered = [(case_id, row.get("tracking_code") or tracking_code(row["received_at"].year, case_id))
                     for case_id, row in zip(ids, batch)]
         renamed = [{"case": case_id, "code": code} for (case_id, code), row in zip(numbered, batch)

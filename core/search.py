@@ -20,6 +20,8 @@ a test checks that the two definitions agree."""
 from __future__ import annotations
 
 import string
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 
@@ -98,9 +100,36 @@ def owns(name: str | None, _type: str = "", _parent=None) -> bool:
     return bool(name) and (name.startswith(("case_search", "ix_case_search")) or name == "search_document")
 
 
+_PAUSED: set[int] = set()  # the SQLite connections (by id) inside `bulk`: their insert trigger waits
+
+
 def register(dbapi_connection) -> None:
-    """SQLite: the function the triggers call (core.db registers it on every connection)."""
+    """SQLite: the functions the triggers call (core.db registers them on every connection)."""
     dbapi_connection.create_function("mqt_grams", 2, lambda text, whole: grams(text, bool(whole)), deterministic=True)
+    key = id(dbapi_connection)
+    dbapi_connection.create_function("mqt_search_on", 0, lambda: key not in _PAUSED)
+
+
+@contextmanager
+def bulk(connection: sa.Connection) -> Iterator[list[int]]:
+    """Around a bulk insert of cases, whose ids the caller adds to the yielded list: on SQLite the
+    insert trigger waits and the new cases are indexed in one pass at the end (about 100 µs a case
+    less). The caller's transaction holds both, so no committed case is missing from the index."""
+    ids: list[int] = []
+    if connection.dialect.name == "postgresql":  # the generated column is computed by the insert
+        yield ids
+        return
+    key = id(connection.connection.dbapi_connection)
+    _PAUSED.add(key)
+    try:
+        yield ids
+    finally:
+        _PAUSED.discard(key)
+    document = _sqlite_document('"case"')
+    fill = sa.text(f'INSERT INTO case_search(rowid, title, content) SELECT id, {document} FROM "case" '
+                   "WHERE id IN :ids").bindparams(sa.bindparam("ids", expanding=True))
+    for first in range(0, len(ids), 5000):
+        connection.execute(fill, {"ids": ids[first:first + 5000]})
 
 
 def _sql_literal(value: str) -> str:
@@ -113,7 +142,7 @@ def _sqlite_document(row: str) -> str:
 
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS case_search USING fts5(title, content, content='', tokenize='unicode61')",
-    f'CREATE TRIGGER IF NOT EXISTS case_search_insert AFTER INSERT ON "case" BEGIN '
+    f'CREATE TRIGGER IF NOT EXISTS case_search_insert AFTER INSERT ON "case" WHEN mqt_search_on() BEGIN '
     f"INSERT INTO case_search(rowid, title, content) VALUES (new.id, {_sqlite_document('new')}); END",
     f'CREATE TRIGGER IF NOT EXISTS case_search_delete AFTER DELETE ON "case" BEGIN '
     f"INSERT INTO case_search(case_search, rowid, title, content) VALUES ('delete', old.id, {_sqlite_document('old')}); END",

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from core import auth, demo, ledger_io, rollup, workbook
+from core import auth, demo, ledger_io, rollup, search, workbook
 from core.cli import main as cli
 from core.db import make_engine, migrate, session_scope
 from core.errors import DomainError
@@ -40,6 +40,10 @@ def test_an_export_reimports_to_the_same_cases(tmp_path, suffix):
         codes = ledger_io.import_rows(s, actor=auth.load_current_user(s, "clerk"), checked=checked, now=NOW,
                                       source=f"ledger{suffix}")
         s.commit()
+        for word in ("漏水", "村", "低保", "饮水"):  # indexed for search in one pass per batch (search.bulk)
+            like = s.exec(select(sa.func.count()).select_from(Case).where(
+                sa.or_(Case.title.contains(word), Case.content.contains(word)))).one()
+            assert search.count(s.connection(), word) == like, word
         again = ledger_io.export_rows(s, user=None)
         imported = s.exec(select(Case).where(Case.imported)).all()
         events = s.exec(select(CaseEvent).where(CaseEvent.action == CaseAction.import_ledger)).all()
