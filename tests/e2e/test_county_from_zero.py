@@ -110,7 +110,10 @@ def test_a_county_is_set_up_from_its_workbook_and_works_the_same_day(county, bro
     shot(liaison, "county_zero_liaison_report")
     liaison.get_by_role("button", name="提交上报").click()
     liaison.get_by_text("已上报").first.wait_for(timeout=TIMEOUT_MS)
-    code = re.search(r"MQ-\d{4}-\d+", liaison.content()).group(0)
+    # the code is its own element, drawn just after the message: wait for it, don't read the page mid-draw
+    code_shown = liaison.get_by_text(re.compile(r"^MQ-\d{4}-\d+$")).first
+    code_shown.wait_for(timeout=TIMEOUT_MS)
+    code = code_shown.inner_text().strip()
     no_traceback(liaison)
     shot(liaison, "county_zero_liaison_reported")
 
