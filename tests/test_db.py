@@ -81,3 +81,24 @@ def test_upgrade_keeps_existing_cases(empty_url):
     from core import search  # and the full-text index (0012) holds the cases that were there before it
     with engine.connect() as conn:
         assert search.count(conn, "c") == 1 and search.count(conn, "t") == 1 and search.count(conn, "x") == 0
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="several app servers share one PostgreSQL database; the embedded "
+                    "SQLite default has one server (CI's PostgreSQL run does this for real)")
+def test_app_servers_starting_at_once_migrate_once(empty_url):
+    """Each replica migrates on start: three at once on an empty database must all succeed, with the
+    migrations run by exactly one of them (the others wait on the lock and find the schema at head)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    starts = [subprocess.Popen([sys.executable, "-m", "core.cli", "--database-url", empty_url, "init"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+              for _ in range(3)]
+    outputs = [(p.wait(timeout=300), p.stdout.read()) for p in starts]
+    assert [code for code, _ in outputs] == [0, 0, 0], outputs
+    engine = make_engine(empty_url)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar() == 1
+    engine.dispose()
