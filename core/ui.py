@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import time
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
@@ -378,19 +379,34 @@ def new_form(form: str) -> None:
 
 FLASH = "_flash"
 KEEP_FLASH = "_keep_flash"
+FLASH_UNTIL = "_flash_until"
+FLASH_HOLD_SECONDS = 3.0  # how long a kept message outlives the reruns a cookie write starts
 GO_HOME = "_go_home"  # set by a page that is done with the user: app.py switches to their home page
 
 
 def flash(text: str, *, kind: str = "success", code: str | None = None) -> None:
     """A message for the next run of the page: a save reruns the page so that everything on it shows
     the new state, and the message must survive that rerun. `code` is shown once below it."""
+    if st.session_state.pop(FLASH_UNTIL, None) is not None:  # a kept message of earlier: replaced
+        st.session_state.pop(FLASH, None)
     st.session_state.setdefault(FLASH, []).append((kind, text, code))
 
 
 def show_flash() -> None:
-    messages = st.session_state.pop(FLASH, [])
-    if st.session_state.pop(KEEP_FLASH, False):  # a cookie written this run reruns the page at once
-        st.session_state[FLASH] = list(messages)
+    """Shows the flashed messages once; with KEEP_FLASH (a cookie written this run) they are shown on
+    every run for FLASH_HOLD_SECONDS, since the cookie component reruns the page once or twice at
+    moments the server does not choose, and the message must be on the page the user ends up seeing."""
+    now = time.monotonic()
+    until = st.session_state.get(FLASH_UNTIL)
+    if st.session_state.pop(KEEP_FLASH, False) and until is None:
+        until = st.session_state[FLASH_UNTIL] = now + FLASH_HOLD_SECONDS
+    if until is None or now >= until:
+        messages = st.session_state.pop(FLASH, [])
+        st.session_state.pop(FLASH_UNTIL, None)
+        if until is not None:
+            return  # kept long enough: a later run is the user's own
+    else:
+        messages = st.session_state.get(FLASH, [])
     for kind, text, code in messages:
         getattr(st, kind)(text)
         if code:

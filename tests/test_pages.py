@@ -236,8 +236,9 @@ def test_streamlit_itself_shows_no_error_details_outside_tests():
     assert config["client"]["showErrorDetails"] == "none"
 
 
-def test_a_message_flashed_with_a_renewed_cookie_outlives_the_cookie_rerun():
-    """The password change's "saved" must not vanish with the rerun the cookie component starts."""
+def test_a_message_flashed_with_a_renewed_cookie_outlives_the_cookie_reruns():
+    """The password change's "saved" must not vanish with the reruns the cookie component starts
+    (one or two, when the browser answers): it stays for FLASH_HOLD_SECONDS, then goes."""
     at = signed_in(str(ROOT / "pages/home.py"), "clerk")
     at.session_state[ui.FLASH] = [("success", "密码已修改", None)]
     at.session_state[ui.KEEP_FLASH] = True  # what ui.renew_cookie sets when it writes the new cookie
@@ -245,7 +246,21 @@ def test_a_message_flashed_with_a_renewed_cookie_outlives_the_cookie_rerun():
     for _run in range(3):
         at.run()
         shown.append("密码已修改" in [m.value for m in at.success])
-    assert shown == [True, True, False]  # the run that wrote the cookie, its rerun, then gone
+    assert shown == [True, True, True]  # the run that wrote the cookie and its reruns
+    at.session_state[ui.FLASH_UNTIL] = 0.0  # the hold is over: the next run is the user's own
+    at.run()
+    assert "密码已修改" not in [m.value for m in at.success]
+    at.run()
+    assert "密码已修改" not in [m.value for m in at.success]
+
+
+def test_a_flashed_message_shows_on_one_run_only():
+    at = signed_in(str(ROOT / "pages/home.py"), "clerk")
+    at.session_state[ui.FLASH] = [("success", "已保存", None)]
+    at.run()
+    assert "已保存" in [m.value for m in at.success]
+    at.run()
+    assert "已保存" not in [m.value for m in at.success]
 
 
 def test_ledger_pages_forward_and_back_with_the_total_counted_once(monkeypatch):
