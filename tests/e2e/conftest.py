@@ -10,13 +10,13 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from core import cluster
 from tests.conftest import ROOT, new_database_url
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -51,14 +51,9 @@ def streamlit_server(tmp_dir: Path, **settings: str) -> Iterator[tuple[str, str]
          "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
+    try:
+        cluster.wait_healthy(url, 60)
+    except cluster.ClusterError:
         proc.kill()
         pytest.fail(f"streamlit did not become healthy; see {log.name}")
     try:
