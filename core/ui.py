@@ -343,8 +343,20 @@ def current_user() -> CurrentUser | None:
         return auth.still_valid(s, username=username, token_version=st.session_state.get(SESSION_VERSION))
 
 
+def _through_app() -> None:
+    """Why: until a run of app.py has called st.navigation in this server process, Streamlit treats
+    pages/ as an old-style page folder and runs a deep-linked page (a bookmark, a wall screen
+    reconnecting after a restart) on its own, without app.py: no sign-in from the cookie, so the page
+    refused. Leave that mode and run again, through app.py."""
+    from streamlit.runtime.pages_manager import PagesManager
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False  # what st.navigation itself sets
+        st.rerun()
+
+
 def require_page(page_key: str) -> CurrentUser:
     """Every page calls this first: hiding a page from the menu is not protection."""
+    _through_app()
     user = current_user()
     if user is None:
         st.error(tr("guard.session_ended") if st.session_state.get("authentication_status") else tr("guard.denied"))
