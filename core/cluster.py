@@ -23,6 +23,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"  # Debian's is outside a normal user's PATH
@@ -140,6 +142,8 @@ def up(directory: Path, *, port: int = 8600, replicas: int = 2, database_url: st
         if database_url is None:
             database_url = _start_postgres(directory, port + 100)
             state["postgres"] = str(directory / "pg" / "data")
+        # for tools beside the cluster (tests/perf/load_cluster.py); a password is not written down
+        state["database"] = make_url(database_url).render_as_string(hide_password=True)
         _save(directory, state)
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"DATABASE_URL": database_url}
         # migrate and fill once, before any replica serves
