@@ -87,4 +87,5 @@ navigation = st.navigation(ordered, expanded=True)
 if st.session_state.pop(ui.GO_HOME, False):  # a first password was just changed: on to the work
     st.switch_page(home)
 ui.renew_cookie(authenticator, user)  # after the switch: a rerun right after would lose the cookie
+st.session_state[ui.VIA_APP] = True  # the page runs inside app.py (see ui.require_page)
 ui.guarded(navigation.run)

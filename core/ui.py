@@ -7,6 +7,7 @@ import re
 import secrets
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -343,13 +344,21 @@ def current_user() -> CurrentUser | None:
         return auth.still_valid(s, username=username, token_version=st.session_state.get(SESSION_VERSION))
 
 
+VIA_APP = "_via_app"  # set by app.py on each run just before it runs the page
+
+
 def _through_app() -> None:
     """Why: until a run of app.py has called st.navigation in this server process, Streamlit treats
     pages/ as an old-style page folder and runs a deep-linked page (a bookmark, a wall screen
     reconnecting after a restart) on its own, without app.py: no sign-in from the cookie, so the page
-    refused. Leave that mode and run again, through app.py."""
+    refused. Such a run (app.py is the app, yet it did not run) leaves that mode and runs again,
+    through app.py. Sessions that start at once each find out for themselves."""
+    if st.session_state.pop(VIA_APP, False):
+        return
     from streamlit.runtime.pages_manager import PagesManager
-    if PagesManager.uses_pages_directory:
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+    context = get_script_run_ctx()
+    if context is not None and Path(context.main_script_path).name == "app.py":  # not a test running the page
         PagesManager.uses_pages_directory = False  # what st.navigation itself sets
         st.rerun()
 
