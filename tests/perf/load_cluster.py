@@ -19,6 +19,7 @@ import json
 import random
 import statistics
 import time
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -45,9 +46,9 @@ def cookies_for(database_url: str, usernames: list[str]) -> dict[str, str]:
                 for name in usernames}
 
 
-async def one_run(ws, page: str, title: str) -> bool:
-    """Asks for a run of the page; True when it finished showing the page's title (signed in, the
-    page allowed) and no exception."""
+async def one_run(ws, page: str, title: str) -> str | None:
+    """Asks for a run of the page; None when it finished showing the page's title (signed in, the
+    page allowed) and no exception, else what went wrong."""
     back = BackMsg()
     back.rerun_script.page_name = page
     back.rerun_script.query_string = ""
@@ -65,8 +66,10 @@ async def one_run(ws, page: str, title: str) -> bool:
             status = msg.script_finished
             if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:  # the app reran itself (sign-in from the cookie)
                 continue
-            if status in (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
-                return status == ForwardMsg.FINISHED_SUCCESSFULLY and titled and not raised
+            if status == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                return "compile error"
+            if status == ForwardMsg.FINISHED_SUCCESSFULLY:
+                return "exception on the page" if raised else None if titled else "page not shown"
 
 
 async def session(url: str, role: str, cookie: str, until: float, think: float, results: dict) -> None:
@@ -84,15 +87,17 @@ async def session(url: str, role: str, cookie: str, until: float, think: float, 
             while time.monotonic() < until:
                 started = time.monotonic()
                 try:
-                    ok = await one_run(ws, page, title)
+                    problem = await one_run(ws, page, title)
                 except asyncio.TimeoutError:
-                    ok = False
+                    problem = f"no answer in {RUN_TIMEOUT} s"
                 times.append(time.monotonic() - started)
-                errors["errors"] += not ok
+                if problem:
+                    errors["errors"] += 1
+                    errors.setdefault("why", []).append(problem)
                 await asyncio.sleep(think * random.uniform(0.5, 1.5))
     except (OSError, websockets.WebSocketException) as exc:
         errors["errors"] += 1
-        errors.setdefault("lost", []).append(type(exc).__name__)
+        errors.setdefault("why", []).append(f"connection: {type(exc).__name__}")
 
 
 async def run(url: str, database_url: str, sessions: int, seconds: float, think: float, replicas: int) -> dict:
@@ -138,7 +143,7 @@ def main() -> None:
             continue
         print(f"  {title} ({page}): {len(times)} views, p50 {percentile(times, 50):.2f} s, "
               f"p95 {percentile(times, 95):.2f} s, max {times[-1]:.2f} s, errors {results[role]['errors']}"
-              + (f" (lost connections: {results[role]['lost']})" if results[role].get("lost") else ""))
+              + (f" {dict(Counter(results[role]['why']))}" if results[role].get("why") else ""))
 
 
 if __name__ == "__main__":
