@@ -115,22 +115,21 @@ def cmd_import(args: argparse.Namespace) -> int:
     engine, _settings = _engine(args)
     migrate(engine)
     path = Path(args.path)
-    data = path.read_bytes()
-    rows = ledger_io.read_table(data, path.name)
-    with session_scope(engine) as session:
-        checked = ledger_io.check_rows(session, rows)
-        for cell in checked.errors:
+    with path.open("rb") as source, session_scope(engine) as session:
+        # two readings, never the whole file in memory: every row checked, then (if none is bad) written
+        good, errors = ledger_io.check_file(session, source, path.name)
+        for cell in errors:
             print(f"row {cell.row}, column {cell.column}: {cell.error.message('en')}", file=sys.stderr)
-        if checked.errors:
-            print(f"error: {len(checked.errors)} error(s) in {path.name}; nothing imported.", file=sys.stderr)
+        if errors:
+            print(f"error: {len(errors)} error(s) in {path.name}; nothing imported.", file=sys.stderr)
             return 2
         if args.dry_run:
-            print(f"Dry run: {len(checked.rows)} row(s) of {path.name} are good; nothing written.")
+            print(f"Dry run: {good} row(s) of {path.name} are good; nothing written.")
             return 0
-        codes = ledger_io.import_rows(session, actor=None, checked=checked, now=local_now(), source=path.name,
-                                      data=data, progress=lambda done, n: print(f"  {done:,} / {n:,} cases written",
-                                                                               flush=True))
-    print(f"Imported {len(codes)} case(s) from {path.name}.")
+        written = ledger_io.import_file(session, actor=None, source=source, filename=path.name, now=local_now(),
+                                        total=good, progress=lambda done, n: print(f"  {done:,} / {n:,} cases written",
+                                                                                   flush=True))
+    print(f"Imported {written} case(s) from {path.name}.")
     return 0
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import islice
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -58,24 +59,39 @@ class Checked:
     errors: list[CellError] = field(default_factory=list)
 
 
-def read_table(data: bytes, filename: str) -> list[dict[str, str]]:
-    """Rows as {column: text}, headers mapped from English names or Chinese aliases."""
-    sheets = list(workbook.read_sheets(data, filename).values())
-    values = sheets[0] if sheets else []
-    for more in sheets[1:]:  # an export past one sheet's rows goes on in sheets with the same header
-        if values and more and more[0] == values[0]:
-            values = values + more[1:]
-    if not values:
+def iter_table(source: bytes | BinaryIO, filename: str) -> Iterator[dict[str, str]]:
+    """Rows as {column: text}, headers mapped from English names or Chinese aliases, read as they
+    are consumed. Refuses (when reached) an empty file, a column it does not know, a missing one."""
+    header: list[str] | None = None
+    for _title, rows in workbook.iter_sheets(source, filename):
+        first = next(rows, None)
+        if first is None:
+            continue
+        if header is None:
+            header = _header(first)
+        elif _header(first) != header:  # an export past one sheet's rows goes on with the same header
+            continue
+        for row in rows:
+            if any(cell for cell in row):
+                yield {name: cell.strip() for name, cell in zip(header, row, strict=False) if name in COLUMNS}
+    if header is None:
         raise DomainError("error.import_empty")
-    header = [ALIASES.get(h.strip(), h.strip()) for h in values[0]]
+
+
+def _header(cells: list[str]) -> list[str]:
+    header = [ALIASES.get(h.strip(), h.strip()) for h in cells]
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown:  # a column we would silently drop is refused by name
         raise DomainError("error.import_headers", columns="、".join(unknown))
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise DomainError("error.import_columns", columns="、".join(missing))
-    return [{name: (cell or "").strip() for name, cell in zip(header, row, strict=False) if name in COLUMNS}
-            for row in values[1:] if any((cell or "").strip() for cell in row)]
+    return header
+
+
+def read_table(data: bytes | BinaryIO, filename: str) -> list[dict[str, str]]:
+    """The whole table as a list (small files, tests); imports stream with iter_table."""
+    return list(iter_table(data, filename))
 
 
 EARLIEST = datetime(2000, 1, 1)
@@ -84,6 +100,11 @@ EARLIEST = datetime(2000, 1, 1)
 def _date(text: str, *, future_ok: bool = False) -> datetime:
     """A date of the ledger, between 2000 and today (a later one is a typo, not a plan), but a
     deadline may lie ahead."""
+    value = _iso(text)
+    if value is not None:
+        if value < EARLIEST or (not future_ok and value > local_now() + timedelta(days=1)):
+            raise DomainError("error.import_date_range", value=text)
+        return value
     for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y.%m.%d"):
         try:
             value = datetime.strptime(text, pattern)
@@ -93,6 +114,19 @@ def _date(text: str, *, future_ok: bool = False) -> datetime:
             raise DomainError("error.import_date_range", value=text)
         return value
     raise DomainError("error.import_date", value=text)
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?")
+
+
+def _iso(text: str) -> datetime | None:
+    """The usual YYYY-MM-DD[ HH:MM[:SS]] by fromisoformat: strptime took half of a check's time."""
+    if ISO_DATE.fullmatch(text):
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            return None  # 2026-02-30: strptime below says why
+    return None
 
 
 class _Names:
@@ -108,91 +142,124 @@ class _Names:
             self.categories.update({c.code: c.id, c.name_zh: c.id, c.name_en: c.id})
 
 
-def check_rows(session: Session, rows: list[dict[str, str]], *, existing_codes: set[str] | None = None) -> Checked:
+def checked_rows(session: Session, rows: Iterable[dict[str, str]], errors: list[CellError]) -> Iterator[dict]:
+    """Each good row, checked as it is read; every bad cell is appended to `errors` (by spreadsheet
+    row and column). Codes already in the database are looked up IMPORT_BATCH rows at a time."""
     names = _Names(session)
-    checked = Checked()
-    given = [r.get("tracking_code", "").upper() for r in rows if r.get("tracking_code")]
-    taken = set(session.exec(select(Case.tracking_code).where(Case.tracking_code.in_(given))).all()) if given else set()
-    taken |= existing_codes or set()
     seen: set[str] = set()
-    for number, raw in enumerate(rows, start=2):
-        row, bad = {}, []
+    numbered = enumerate(rows, start=2)
+    while batch := list(islice(numbered, IMPORT_BATCH)):
+        given = [r["tracking_code"].upper() for _n, r in batch if r.get("tracking_code")]
+        taken = set(session.exec(select(Case.tracking_code).where(Case.tracking_code.in_(given))).all()) if given \
+            else set()
+        for number, raw in batch:
+            row, bad = _check_row(session, names, number, raw, taken, seen)
+            errors.extend(bad)
+            if not bad:
+                yield row
 
-        def fail(column: str, error: DomainError) -> None:
-            bad.append(CellError(number, column, error))
 
-        for column in REQUIRED:
-            if not raw.get(column):
-                fail(column, DomainError("error.import_required"))
-        for column in DATES:
-            if raw.get(column):
-                try:
-                    row[column] = _date(raw[column], future_ok=column == "due_at")
-                except DomainError as exc:
-                    fail(column, exc)
-        for column, enum in ENUMS.items():
-            if raw.get(column):
-                try:
-                    row[column] = enum_value(enum, raw[column])
-                except DomainError as exc:
-                    fail(column, exc)
-        code = raw.get("tracking_code", "").upper()
-        if code:
-            if not CODE.match(code) or code in taken or code in seen:
-                fail("tracking_code", DomainError("error.import_code", value=code))
-            seen.add(code)
-            row["tracking_code"] = code
-        content = raw.get("content", "")
-        if len(content) > CONTENT_MAX:
-            fail("content", DomainError("error.too_long", fields=["content"], n=CONTENT_MAX))
-        row["content"] = content
-        if len(raw.get("reporter_name", "")) > NAME_MAX:
-            fail("reporter_name", DomainError("error.too_long", fields=["who"], n=NAME_MAX))
-        row["reporter_name"] = raw.get("reporter_name") or None
-        try:
-            row["reporter_phone"] = normalize_phone(raw.get("reporter_phone"))
-        except DomainError as exc:
-            fail("reporter_phone", exc)
-        for column, table in (("township", names.townships), ("unit", names.units), ("category", names.categories)):
-            if raw.get(column):
-                if raw[column] in table:
-                    row[f"{column}_id"] = table[raw[column]]
-                else:
-                    fail(column, DomainError("error.import_unknown", value=raw[column]))
-        if raw.get("village"):
-            village = names.villages.get((row.get("township_id"), raw["village"]))
-            if village is None:
-                fail("village", DomainError("error.import_unknown", value=raw["village"]))
-            row["village_id"] = village
-        status = row.get("status")
-        if status in AT_UNIT:
-            for column in ("unit", "dispatched_at", "tier"):
-                if not raw.get(column):
-                    fail(column, DomainError("error.import_stage_needs", status=str(status)))
-        if status in (CaseStatus.closed, CaseStatus.explained) and not raw.get("closed_at"):
-            fail("closed_at", DomainError("error.import_stage_needs", status=str(status)))
-        received = row.get("received_at")
-        for column in ("dispatched_at", "closed_at", "feedback_at", "followed_up_at"):
-            if received and row.get(column) and row[column] < received:
-                fail(column, DomainError("error.import_before_received"))
-        if not bad and row.get("dispatched_at") and not row.get("due_at") and row.get("tier"):
-            try:  # 办理时限 missing: the working-day rule of the tier, from the dispatch
-                row["due_at"] = limits.due_for(session, tier=row["tier"], category_id=row.get("category_id"),
-                                               channel=row["channel"], is_major=False, start=row["dispatched_at"],
-                                               received_at=received)
+def _check_row(session: Session, names: _Names, number: int, raw: dict[str, str], taken: set[str],
+               seen: set[str]) -> tuple[dict, list[CellError]]:
+    row, bad = {}, []
+
+    def fail(column: str, error: DomainError) -> None:
+        bad.append(CellError(number, column, error))
+
+    for column in REQUIRED:
+        if not raw.get(column):
+            fail(column, DomainError("error.import_required"))
+    for column in DATES:
+        if raw.get(column):
+            try:
+                row[column] = _date(raw[column], future_ok=column == "due_at")
             except DomainError as exc:
-                fail("due_at", exc)
-        checked.errors.extend(bad)
-        if not bad:
-            checked.rows.append(row)
+                fail(column, exc)
+    for column, enum in ENUMS.items():
+        if raw.get(column):
+            try:
+                row[column] = enum_value(enum, raw[column])
+            except DomainError as exc:
+                fail(column, exc)
+    code = raw.get("tracking_code", "").upper()
+    if code:
+        if not CODE.match(code) or code in taken or code in seen:
+            fail("tracking_code", DomainError("error.import_code", value=code))
+        seen.add(code)
+        row["tracking_code"] = code
+    content = raw.get("content", "")
+    if len(content) > CONTENT_MAX:
+        fail("content", DomainError("error.too_long", fields=["content"], n=CONTENT_MAX))
+    row["content"] = content
+    if len(raw.get("reporter_name", "")) > NAME_MAX:
+        fail("reporter_name", DomainError("error.too_long", fields=["who"], n=NAME_MAX))
+    row["reporter_name"] = raw.get("reporter_name") or None
+    try:
+        row["reporter_phone"] = normalize_phone(raw.get("reporter_phone"))
+    except DomainError as exc:
+        fail("reporter_phone", exc)
+    for column, table in (("township", names.townships), ("unit", names.units), ("category", names.categories)):
+        if raw.get(column):
+            if raw[column] in table:
+                row[f"{column}_id"] = table[raw[column]]
+            else:
+                fail(column, DomainError("error.import_unknown", value=raw[column]))
+    if raw.get("village"):
+        village = names.villages.get((row.get("township_id"), raw["village"]))
+        if village is None:
+            fail("village", DomainError("error.import_unknown", value=raw["village"]))
+        row["village_id"] = village
+    status = row.get("status")
+    if status in AT_UNIT:
+        for column in ("unit", "dispatched_at", "tier"):
+            if not raw.get(column):
+                fail(column, DomainError("error.import_stage_needs", status=str(status)))
+    if status in (CaseStatus.closed, CaseStatus.explained) and not raw.get("closed_at"):
+        fail("closed_at", DomainError("error.import_stage_needs", status=str(status)))
+    received = row.get("received_at")
+    for column in ("dispatched_at", "closed_at", "feedback_at", "followed_up_at"):
+        if received and row.get(column) and row[column] < received:
+            fail(column, DomainError("error.import_before_received"))
+    if not bad and row.get("dispatched_at") and not row.get("due_at") and row.get("tier"):
+        try:  # 办理时限 missing: the working-day rule of the tier, from the dispatch
+            row["due_at"] = limits.due_for(session, tier=row["tier"], category_id=row.get("category_id"),
+                                           channel=row["channel"], is_major=False, start=row["dispatched_at"],
+                                           received_at=received)
+        except DomainError as exc:
+            fail("due_at", exc)
+    return row, bad
+
+
+def check_rows(session: Session, rows: Iterable[dict[str, str]]) -> Checked:
+    """Every row checked, the good ones kept (small files, tests); imports stream with check_file."""
+    checked = Checked()
+    checked.rows = list(checked_rows(session, rows, checked.errors))
     return checked
 
 
-def fingerprint(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def check_file(session: Session, source: BinaryIO, filename: str) -> tuple[int, list[CellError]]:
+    """The first reading of an import: every row read and checked, nothing kept but the count of
+    good rows and the errors. The stream is rewound for import_file."""
+    errors: list[CellError] = []
+    try:
+        good = sum(1 for _row in checked_rows(session, iter_table(source, filename), errors))
+    finally:
+        source.seek(0)
+    return good, errors
 
 
-def imported_before(session: Session, data: bytes) -> datetime | None:
+def fingerprint(data: bytes | BinaryIO) -> str:
+    if isinstance(data, bytes):
+        return hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256()
+    data.seek(0)  # the whole file, wherever a reading left the stream
+    while chunk := data.read(workbook.READ_CHUNK):
+        digest.update(chunk)
+    data.seek(0)
+    return digest.hexdigest()
+
+
+def imported_before(session: Session, data: bytes | BinaryIO) -> datetime | None:
     """When this very file was imported, if it was: a second import would copy every case."""
     return session.exec(select(CaseEvent.at).where(
         CaseEvent.action == CaseAction.import_ledger,
@@ -206,15 +273,37 @@ def import_rows(session: Session, *, actor: CurrentUser | None, checked: Checked
                 source: str, data: bytes | None = None,
                 progress: Callable[[int, int], None] | None = None) -> list[str]:
     """Write every checked row, or none: refuses while any row has an error, and refuses a file
-    (`data`) that was imported before. Rows are written IMPORT_BATCH at a time in the caller's
-    transaction (so still all or nothing), `progress(done, total)` after each batch. Returns the
-    codes."""
-    if actor is not None and not actor.has(*IMPORTERS):
-        raise DomainError("error.permission")
+    (`data`) that was imported before. Returns the codes."""
     if checked.errors:
         raise DomainError("error.import_has_errors", n=len(checked.errors))
+    codes: list[str] = []
+    _write(session, actor=actor, rows=checked.rows, errors=[], now=now, source=source, data=data,
+           total=len(checked.rows), progress=progress, codes=codes)
+    return codes
+
+
+def import_file(session: Session, *, actor: CurrentUser | None, source: BinaryIO, filename: str, now: datetime,
+                total: int, progress: Callable[[int, int], None] | None = None) -> int:
+    """The second reading of an import (after check_file found no error): each row read, checked
+    again and written as it comes, in the caller's transaction. A row that went bad since the first
+    reading (another import took its code) raises error.import_has_errors at the end: the caller
+    rolls back, so it is still all or nothing. Returns the number of cases written."""
+    errors: list[CellError] = []
+    # a generator reads nothing until the first batch: after _write has fingerprinted the stream
+    return _write(session, actor=actor, rows=checked_rows(session, iter_table(source, filename), errors),
+                  errors=errors, now=now, source=filename, data=source, total=total, progress=progress)
+
+
+def _write(session: Session, *, actor: CurrentUser | None, rows: Iterable[dict],
+           errors: list[CellError], now: datetime, source: str, data: bytes | BinaryIO | None, total: int,
+           progress: Callable[[int, int], None] | None, codes: list[str] | None = None) -> int:
+    """Rows are written IMPORT_BATCH at a time (one multi-row INSERT each), each case with its event,
+    its place in the full-text index and the dashboard's kept aggregates; `progress(done, total)`
+    after each batch."""
+    if actor is not None and not actor.has(*IMPORTERS):
+        raise DomainError("error.permission")
     details = {"source": source[:120]}
-    if data is not None:
+    if data is not None:  # read whole once, before the rows: the stream is rewound for them
         if (at := imported_before(session, data)) is not None:
             raise DomainError("error.import_again", at=f"{at:%Y-%m-%d %H:%M}")
         details["sha256"] = fingerprint(data)
@@ -223,10 +312,10 @@ def import_rows(session: Session, *, actor: CurrentUser | None, checked: Checked
     cases, events = Case.__table__, CaseEvent.__table__
     actor_fields = {"actor_id": actor.id if actor else None, "actor_name": actor.display_name if actor else "系统导入",
                     "actor_role": _role(actor)}
-    codes: list[str] = []
-    for first in range(0, len(checked.rows), IMPORT_BATCH):
-        batch = checked.rows[first:first + IMPORT_BATCH]
-        values = [_case_values(row, actor=actor, placeholder=f"TMP-{first + i}-{now:%H%M%S%f}")
+    rows = iter(rows)
+    done = 0
+    while batch := list(islice(rows, IMPORT_BATCH)):
+        values = [_case_values(row, actor=actor, placeholder=f"TMP-{done + i}-{now:%H%M%S%f}")
                   for i, row in enumerate(batch)]
         with search.bulk(connection) as indexed:  # the full-text index in one pass per batch
             connection.execute(cases.insert(), values)  # one multi-row INSERT; ids read back by the unique codes
@@ -246,10 +335,14 @@ def import_rows(session: Session, *, actor: CurrentUser | None, checked: Checked
              "to_status": row["status"], "details": details, "imported": True}
             for case_id, row in zip(ids, batch)])
         rollup.record(connection, ids)
-        codes.extend(code for _id, code in numbered)
+        if codes is not None:
+            codes.extend(code for _id, code in numbered)
+        done += len(batch)
         if progress:
-            progress(len(codes), len(checked.rows))
-    return codes
+            progress(done, max(total, done))
+    if errors:
+        raise DomainError("error.import_has_errors", n=len(errors))
+    return done
 
 
 def _case_values(row: dict, *, actor: CurrentUser | None, placeholder: str) -> dict:

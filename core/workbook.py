@@ -2,12 +2,16 @@
 mapped through Chinese aliases, rows numbered as the spreadsheet numbers them."""
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
+from typing import BinaryIO
 
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
@@ -26,10 +30,19 @@ class CellError:
 
 def enum_value(enum, text: str):
     """An enum member by its code or by its label in either language."""
-    for member in enum:
-        if text in (member.value, labels.label(member, "zh"), labels.label(member, "en")):
-            return member
-    raise DomainError("error.import_value", value=text)
+    member = _enum_names(enum).get(text)
+    if member is None:
+        raise DomainError("error.import_value", value=text)
+    return member
+
+
+@cache
+def _enum_names(enum) -> dict:
+    """Every way a ledger may write a member: looked up per cell of a million-row import."""
+    names = {}
+    for member in reversed(list(enum)):  # on a clash the first member wins, as a scan in order would
+        names.update({labels.label(member, "en"): member, labels.label(member, "zh"): member, member.value: member})
+    return names
 
 
 def cell_text(value: object) -> str:
@@ -51,46 +64,87 @@ def cell_text(value: object) -> str:
 CELL_MAX = 32_767  # what a spreadsheet cell holds; longer is not a ledger
 
 
-def _csv_text(data: bytes) -> str:
+READ_CHUNK = 256 * 1024  # bytes decoded at a time while a CSV's encoding is found
+
+
+def _csv_encoding(stream: BinaryIO) -> str:
     """UTF-8 (with or without BOM), UTF-16 with its BOM, or GB18030 — what Excel on a Chinese
-    Windows writes when told "CSV"."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "gb18030")
-    for encoding in encodings:
+    Windows writes when told "CSV". The whole file is decoded a chunk at a time (a GB18030 ledger
+    may begin with rows of ASCII), and the stream is rewound."""
+    start = stream.read(4)
+    stream.seek(0)
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            return data.decode(encoding)
+            while chunk := stream.read(READ_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return encoding
         except UnicodeDecodeError:
             continue
+        finally:
+            stream.seek(0)
     raise DomainError("error.import_encoding")
 
 
-def read_sheets(data: bytes, filename: str) -> dict[str, list[list[str]]]:
-    """Every sheet of an .xlsx (by name), or a CSV as one sheet named ''; cells as text. A file
-    that cannot be read whole is refused with one clear message, never a traceback."""
+def _checked_rows(rows: Iterable) -> Iterator[list[str]]:
+    for row in rows:
+        cells = [cell_text(v) for v in row]
+        if any(len(cell) > CELL_MAX for cell in cells):
+            raise DomainError("error.import_cell_long", n=CELL_MAX)
+        yield cells
+
+
+def _csv_rows(stream: BinaryIO, encoding: str) -> Iterator[list[str]]:
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    try:
+        for row in _checked_rows(csv.reader(text)):
+            if any("\x00" in cell for cell in row):  # a binary file that happened to decode
+                raise DomainError("error.import_encoding")
+            yield row
+    except csv.Error:  # a cell past the csv module's field limit
+        raise DomainError("error.import_cell_long", n=CELL_MAX) from None
+    finally:
+        text.detach()  # the caller's stream stays open
+
+
+def _xlsx_rows(sheet) -> Iterator[list[str]]:
+    try:  # read_only workbooks fail while rows are read, not only when opened
+        yield from _checked_rows(sheet.iter_rows(values_only=True))
+    except DomainError:
+        raise
+    except Exception:  # openpyxl and zipfile raise many kinds for a file that is not a whole workbook
+        raise DomainError("error.import_unreadable") from None
+
+
+def iter_sheets(source: bytes | BinaryIO, filename: str) -> Iterator[tuple[str, Iterator[list[str]]]]:
+    """(sheet name, its rows as lists of text) for every sheet of an .xlsx, or one sheet named ''
+    for a CSV, read as they are consumed: a ledger of a million rows is never in memory whole. A
+    file that cannot be read is refused with one clear message (when the bad part is reached),
+    never a traceback."""
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
     suffix = Path(filename).suffix.lower()
-    if suffix == ".xlsx":
-        try:  # read_only workbooks fail while rows are read, not only when opened
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            sheets = {sheet.title: [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-                      for sheet in book.worksheets}
-        except Exception:  # openpyxl and zipfile raise many kinds for a file that is not a whole workbook
-            raise DomainError("error.import_unreadable") from None
-    elif suffix == ".csv":
-        text = _csv_text(data)
-        if "\x00" in text:
-            raise DomainError("error.import_encoding")
+    if suffix == ".csv":
+        yield "", _csv_rows(stream, _csv_encoding(stream))
+    elif suffix == ".xlsx":
         try:
-            sheets = {"": [[cell_text(cell) for cell in row] for row in csv.reader(io.StringIO(text))]}
-        except csv.Error:  # a cell past the csv module's field limit
-            raise DomainError("error.import_cell_long", n=CELL_MAX) from None
+            book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+        except Exception:
+            raise DomainError("error.import_unreadable") from None
+        try:
+            for sheet in book.worksheets:
+                yield sheet.title, _xlsx_rows(sheet)
+        finally:
+            book.close()
     else:
         raise DomainError("error.import_type")
-    for rows in sheets.values():
-        if any(len(cell) > CELL_MAX for row in rows for cell in row):
-            raise DomainError("error.import_cell_long", n=CELL_MAX)
-    return sheets
+
+
+def read_sheets(data: bytes | BinaryIO, filename: str) -> dict[str, list[list[str]]]:
+    """Every sheet, whole (for workbooks of a few thousand rows, such as the network's)."""
+    return {title: list(rows) for title, rows in iter_sheets(data, filename)}
 
 
 def records(values: list[list[str]], aliases: dict[str, str]) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:

@@ -1,5 +1,7 @@
 """台账导入导出 (clerk, admin): an old ledger in — checked whole, every bad cell listed by row and
 column, then imported all-or-nothing — and the whole ledger out in the same columns."""
+from itertools import islice
+
 import pandas as pd
 import streamlit as st
 
@@ -29,36 +31,44 @@ n = ui.form_generation("imp")  # a new uploader after an import: the file cannot
 upload = st.file_uploader(ui.tr("import.file"), type=["csv", "xlsx"], key=f"imp_file_{n}")
 if upload is None:
     st.stop()
-data = upload.getvalue()
-try:
-    rows = ledger_io.read_table(data, upload.name)
-    with ui.session() as s:
-        checked = ledger_io.check_rows(s, rows)
-        before = ledger_io.imported_before(s, data)
-except DomainError as exc:
-    ui.show_error(exc)
-    st.stop()
-if before is not None:
-    st.error(ui.tr("error.import_again", at=f"{before:%Y-%m-%d %H:%M}"))
-    st.stop()
-if checked.errors:
-    st.error(ui.tr("error.import_has_errors", n=len(checked.errors)))
-    st.dataframe(pd.DataFrame([{ui.tr("import.row"): e.row, ui.tr("import.column"): e.column,
-                                ui.tr("import.problem"): e.error.message(ui.lang())} for e in checked.errors]),
-                 hide_index=True, width="stretch")
-    st.stop()
-st.success(ui.tr("import.preview", n=len(checked.rows)))
-st.dataframe(pd.DataFrame(rows[:20]), hide_index=True, width="stretch")
-if st.button(ui.tr("import.commit", n=len(checked.rows)), type="primary", key="imp_commit"):
+CHECKED = "imp_checked"  # the first reading of this upload: a rerun does not read the file again
+if st.session_state.get(CHECKED, {}).get("file") != upload.file_id:
     try:
         with ui.session() as s:
-            bar = st.progress(0.0, text=ui.tr("import.progress", done=0, n=len(rows)))
-            codes = ledger_io.import_rows(
-                s, actor=user, checked=ledger_io.check_rows(s, rows), now=local_now(), source=upload.name, data=data,
+            before = ledger_io.imported_before(s, upload)
+            good, errors = ledger_io.check_file(s, upload, upload.name)
+        preview = list(islice(ledger_io.iter_table(upload, upload.name), 20))
+        upload.seek(0)
+    except DomainError as exc:
+        ui.show_error(exc)
+        st.stop()
+    st.session_state[CHECKED] = {"file": upload.file_id, "before": before, "good": good, "errors": errors,
+                                 "preview": preview}
+checked = st.session_state[CHECKED]
+if checked["before"] is not None:
+    st.error(ui.tr("error.import_again", at=f"{checked['before']:%Y-%m-%d %H:%M}"))
+    st.stop()
+if checked["errors"]:
+    st.error(ui.tr("error.import_has_errors", n=len(checked["errors"])))
+    st.dataframe(pd.DataFrame([{ui.tr("import.row"): e.row, ui.tr("import.column"): e.column,
+                                ui.tr("import.problem"): e.error.message(ui.lang())} for e in checked["errors"]]),
+                 hide_index=True, width="stretch")
+    st.stop()
+good = checked["good"]
+st.success(ui.tr("import.preview", n=good))
+st.dataframe(pd.DataFrame(checked["preview"]), hide_index=True, width="stretch")
+if st.button(ui.tr("import.commit", n=good), type="primary", key="imp_commit"):
+    try:
+        with ui.session() as s:
+            bar = st.progress(0.0, text=ui.tr("import.progress", done=0, n=good))
+            written = ledger_io.import_file(
+                s, actor=user, source=upload, filename=upload.name, now=local_now(), total=good,
                 progress=lambda done, n: bar.progress(done / n, text=ui.tr("import.progress", done=done, n=n)))
             s.commit()
         ui.new_form("imp")
-        ui.flash(ui.tr("import.done", n=len(codes)))
+        st.session_state.pop(CHECKED, None)
+        ui.flash(ui.tr("import.done", n=written))
         st.rerun()
     except DomainError as exc:
+        upload.seek(0)
         ui.show_error(exc)

@@ -285,3 +285,66 @@ def test_a_big_import_is_written_in_batches_with_progress_and_still_all_or_nothi
         assert rollup.kept_rows(connection) == rollup.recomputed_rows(connection)
     source.dispose()
     target.dispose()
+
+
+def test_a_file_is_imported_in_two_readings_and_a_row_gone_bad_between_them_writes_nothing(tmp_path, monkeypatch):
+    """check_file reads and checks every row keeping only errors and the count; import_file reads
+    again, checks each row again and writes as it goes. If another import takes a code in between,
+    the second reading finds it, and the whole import is rolled back."""
+    monkeypatch.setattr(ledger_io, "IMPORT_BATCH", 40)
+    source, target = county(tmp_path, 100), county(tmp_path, 0)
+    with Session(source) as s:
+        rows = ledger_io.export_rows(s, user=None)
+    data = ledger_io.write_table(rows, "ledger.csv")
+    with Session(target) as s:
+        good, errors = ledger_io.check_file(s, io.BytesIO(data), "ledger.csv")
+    assert (good, errors) == (100, [])
+    last = rows[-1]  # meanwhile another import writes the last row's case (its code)
+    with session_scope(target) as s:
+        ledger_io.import_rows(s, actor=None, checked=ledger_io.check_rows(s, [last]), now=NOW, source="other.csv")
+    seen = []
+    with pytest.raises(DomainError) as refused, session_scope(target) as s:
+        ledger_io.import_file(s, actor=None, source=io.BytesIO(data), filename="ledger.csv", now=NOW, total=good,
+                              progress=lambda done, n: seen.append(done))
+    assert refused.value.key == "error.import_has_errors" and seen == [40, 80, 99]  # written, then rolled back
+    with Session(target) as s:
+        assert s.exec(select(sa.func.count()).select_from(Case)).one() == 1
+    with session_scope(target) as s:  # without the other import's case the file goes in whole
+        s.exec(sa.delete(CaseEvent))
+        s.exec(sa.delete(Case))
+        rollup.rebuild(s.connection())
+    with session_scope(target) as s:
+        stream = io.BytesIO(data)
+        assert ledger_io.import_file(s, actor=None, source=stream, filename="ledger.csv", now=NOW, total=100) == 100
+        assert ledger_io.imported_before(s, stream) is not None  # the stream's whole file, fingerprinted
+    with Session(target) as s:
+        assert ledger_io.export_rows(s, user=None) == rows
+    source.dispose()
+    target.dispose()
+
+
+def test_a_gb18030_ledger_whose_first_rows_are_ascii_is_still_read_as_gb18030():
+    """The encoding is found by decoding the whole file a chunk at a time, not its beginning."""
+    ascii_rows = "\n".join(f",2026-09-29 09:00,hotline,,,,water pipe broken {i},Zhang,,,,,received,,,,,,"
+                           for i in range(8_000))  # past one READ_CHUNK of ASCII
+    data = (HEADER + "\n" + ascii_rows + "\n,2026-09-29 09:00,热线电话,,,,组里自来水停了三天,张三,,,,,已登记,,,,,,\n"
+            ).encode("gb18030")
+    assert len(data) > 2 * workbook.READ_CHUNK
+    rows = ledger_io.read_table(io.BytesIO(data), "old.csv")
+    assert len(rows) == 8_001 and rows[-1]["content"] == "组里自来水停了三天" and rows[-1]["reporter_name"] == "张三"
+
+
+def test_reading_a_big_csv_holds_a_small_part_of_it_in_memory():
+    import tracemalloc
+    line = ",2026-09-29 09:00,热线电话,,,,组里自来水停了三天，水发黄，请尽快处理,张三,13812345678,,,,已登记,,,,,,\n"
+    data = ("\ufeff" + HEADER + "\n" + line * 80_000).encode("utf-8")
+    assert len(data) > 8_000_000
+    stream = io.BytesIO(data)
+    tracemalloc.start()
+    try:
+        count = sum(1 for _row in ledger_io.iter_table(stream, "big.csv"))
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 80_000
+    assert peak < len(data) / 5, f"peak {peak:,} bytes for a {len(data):,}-byte file"  # read whole: > 2× the file
