@@ -75,7 +75,7 @@ http {{
             proxy_set_header Host $http_host;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $connection_upgrade;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Real-IP $remote_addr;  # the visitor, whatever the request claims
             proxy_read_timeout 1d;  # a wall screen keeps its websocket open all day
             proxy_buffering off;
             add_header Set-Cookie "{REPLICA_COOKIE}=$mqt_replica; Path=/; HttpOnly; SameSite=Lax" always;
@@ -145,7 +145,8 @@ def up(directory: Path, *, port: int = 8600, replicas: int = 2, database_url: st
         # for tools beside the cluster (tests/perf/load_cluster.py); a password is not written down
         state["database"] = make_url(database_url).render_as_string(hide_password=True)
         _save(directory, state)
-        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"DATABASE_URL": database_url}
+        env = {"MQT_CLIENT_IP_HEADER": "X-Real-IP"} | {  # per-visitor sign-in limits, not one for nginx
+            k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"DATABASE_URL": database_url}
         # migrate and fill once, before any replica serves
         subprocess.run([sys.executable, "-m", "core.cli", "init", "--bootstrap"], cwd=ROOT, env=env, check=True)
         for i in range(1, replicas + 1):
