@@ -22,18 +22,22 @@ def signed_out() -> None:
     """Placeholder page while signed out: registering it keeps pages/ out of the menu."""
 
 
-# Signed out, three pages exist: the sign-in (default), and the public progress lookup and
-# reception notices (五公开), which residents open without an account and show no sign-in form.
+# Signed out, four pages exist: the sign-in (default), and the public progress lookup, reception
+# notices (五公开) and results board (公开栏), which residents open without an account and show no
+# sign-in form.
 public_page = st.Page("pages/progress.py", title=ui.page_title("progress"), url_path="progress")
 notices_page = st.Page("pages/notices.py", title=ui.page_title("notices"), url_path="notices")
+board_page = st.Page("pages/public_board.py", title=ui.page_title("public_board"), url_path="public_board")
+PUBLIC_PAGES = ("progress", "notices", "public_board")
 if not st.session_state.get("authentication_status"):
     # every signed-in page's path is held by the placeholder too: a deep link or a session the
     # cookie restores below must not meet Streamlit's "page not found" first
     signed_out_nav = st.navigation([st.Page(signed_out, title=ui.tr("login.title"), url_path="login", default=True),
-                                    public_page, notices_page,
+                                    public_page, notices_page, board_page,
                                     *(st.Page(signed_out, title=ui.tr("login.title"), url_path=spec.key)
                                       for spec in auth.PAGES)], position="hidden")
-    if signed_out_nav.url_path in ("progress", "notices"):
+    if signed_out_nav.url_path in PUBLIC_PAGES:
+        st.session_state[ui.VIA_APP] = True  # the page runs inside app.py (see ui.through_app)
         ui.guarded(signed_out_nav.run)
         st.stop()
 
@@ -63,6 +67,7 @@ user = ui.current_user()
 if user is None:
     st.page_link(public_page, label=ui.tr("progress.link"), icon=":material/search:")
     st.page_link(notices_page, label=ui.tr("notices.link"), icon=":material/campaign:")
+    st.page_link(board_page, label=ui.tr("board.link"), icon=":material/fact_check:")
     st.stop()
 
 login_header.empty()
@@ -87,5 +92,5 @@ navigation = st.navigation(ordered, expanded=True)
 if st.session_state.pop(ui.GO_HOME, False):  # a first password was just changed: on to the work
     st.switch_page(home)
 ui.renew_cookie(authenticator, user)  # after the switch: a rerun right after would lose the cookie
-st.session_state[ui.VIA_APP] = True  # the page runs inside app.py (see ui.require_page)
+st.session_state[ui.VIA_APP] = True  # the page runs inside app.py (see ui.through_app)
 ui.guarded(navigation.run)

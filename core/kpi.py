@@ -201,10 +201,15 @@ class Kpis:
         return self.counts["imported"] == 0 or self.counts["received"] > self.counts["imported"]
 
     @property
+    def participation(self) -> tuple[int, int]:
+        """参与协同率's count and base: the liaisons and units who took part, of those who could."""
+        liaisons = (self.liaisons_active, self.liaisons_total) if self.liaisons_apply else (0, 0)
+        return liaisons[0] + self.units_active, liaisons[1] + self.units_involved
+
+    @property
     def rates(self) -> dict[str, float | None]:
         found = rates_of(self.counts)
-        liaisons = (self.liaisons_active, self.liaisons_total) if self.liaisons_apply else (0, 0)
-        found["participation_rate"] = rate(liaisons[0] + self.units_active, liaisons[1] + self.units_involved)
+        found["participation_rate"] = rate(*self.participation)
         return found
 
     @property

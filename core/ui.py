@@ -6,7 +6,7 @@ import logging
 import re
 import secrets
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -152,6 +152,19 @@ def dashboard_data(filters) -> dict:
     """The dashboard's aggregates (core.kpi), shared by every viewer of the same filters for
     the refresh interval: a wall of screens costs one set of queries, not one per screen."""
     return _dashboard_data(settings().database_url, filters, _this_minute())
+
+
+@st.cache_data(ttl=60, show_spinner=False, max_entries=500)
+def _public_board(url: str, township_id: int, start: date, end: date, language: str, now):
+    from core import public_board
+    with Session(_engine_for(url)) as s:
+        return public_board.board(s, township_id=township_id, start=start, end=end, lang=language, now=now)
+
+
+def public_board_data(township_id: int, start: date, end: date):
+    """A township's public board (core.public_board), shared by every resident who opens the same
+    board within the minute: a public page must not cost a set of queries per visit."""
+    return _public_board(settings().database_url, township_id, start, end, lang(), _this_minute())
 
 
 def sweep_overdue() -> None:
@@ -347,7 +360,7 @@ def current_user() -> CurrentUser | None:
 VIA_APP = "_via_app"  # set by app.py on each run just before it runs the page
 
 
-def _through_app() -> None:
+def through_app() -> None:
     """Why: until a run of app.py has called st.navigation in this server process, Streamlit treats
     pages/ as an old-style page folder and runs a deep-linked page (a bookmark, a wall screen
     reconnecting after a restart) on its own, without app.py: no sign-in from the cookie, so the page
@@ -365,7 +378,7 @@ def _through_app() -> None:
 
 def require_page(page_key: str) -> CurrentUser:
     """Every page calls this first: hiding a page from the menu is not protection."""
-    _through_app()
+    through_app()
     user = current_user()
     if user is None:
         st.error(tr("guard.session_ended") if st.session_state.get("authentication_status") else tr("guard.denied"))

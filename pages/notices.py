@@ -6,6 +6,7 @@ import streamlit as st
 from core import network, reception, ui
 from core.clock import local_now
 
+ui.through_app()  # public, yet run inside app.py
 st.title(ui.page_title("notices"))
 st.caption(ui.tr("notices.intro"))
 today = local_now().date()

@@ -8,6 +8,7 @@ from core.clock import local_now
 from core.errors import DomainError
 from core.models import CaseStatus
 
+ui.through_app()  # public, yet run inside app.py
 st.title(ui.page_title("progress"))
 st.caption(ui.tr("progress.intro"))
 with st.form("progress_form"):

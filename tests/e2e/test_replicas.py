@@ -17,7 +17,7 @@ import pytest
 from core import cluster
 from tests.conftest import ON_POSTGRES, new_database_url
 from core.ui import COOKIE_NAME
-from tests.e2e.conftest import TIMEOUT_MS, no_traceback, settle, sign_in
+from tests.e2e.conftest import TIMEOUT_MS, no_traceback, settle, shot, sign_in
 from tests.perf.load_cluster import cookies_for
 
 if not Path(cluster.NGINX).exists():
@@ -85,6 +85,18 @@ def received(page) -> int:
 
 def test_a_case_filed_through_one_replica_shows_on_the_others_dashboard(two_replicas, browser):
     url = two_replicas["url"]
+    # a resident's phone opens the public results board on a replica that has served no page yet:
+    # the board, not Streamlit's list of every page file
+    resident = pinned_page(browser, url, "r2", width=420, height=1400)
+    resident.goto(f"{url}/public_board")
+    resident.get_by_role("heading", name="办理结果公开栏").first.wait_for(timeout=TIMEOUT_MS)
+    settle(resident)
+    assert resident.locator("[data-testid='stSidebarNav']").count() == 0
+    assert resident.get_by_text("办结率").count() >= 1
+    no_traceback(resident)
+    shot(resident, "public_board_phone")
+    resident.context.close()
+
     # the leader's wall screen comes back on a replica that has served no page yet (as after a
     # restart): straight to /dashboard with the sign-in cookie it kept
     leader = pinned_page(browser, url, "r1")
