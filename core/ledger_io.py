@@ -261,9 +261,13 @@ def fingerprint(data: bytes | BinaryIO) -> str:
 
 def imported_before(session: Session, data: bytes | BinaryIO) -> datetime | None:
     """When this very file was imported, if it was: a second import would copy every case."""
+    return _imported_at(session, fingerprint(data))
+
+
+def _imported_at(session: Session, digest: str) -> datetime | None:
     return session.exec(select(CaseEvent.at).where(
         CaseEvent.action == CaseAction.import_ledger,
-        CaseEvent.details["sha256"].as_string() == fingerprint(data)).limit(1)).first()
+        CaseEvent.details["sha256"].as_string() == digest).limit(1)).first()
 
 
 IMPORT_BATCH = 2000  # rows written per INSERT (and per progress report)
@@ -274,6 +278,7 @@ def import_rows(session: Session, *, actor: CurrentUser | None, checked: Checked
                 progress: Callable[[int, int], None] | None = None) -> list[str]:
     """Write every checked row, or none: refuses while any row has an error, and refuses a file
     (`data`) that was imported before. Returns the codes."""
+    _require_importer(actor)
     if checked.errors:
         raise DomainError("error.import_has_errors", n=len(checked.errors))
     codes: list[str] = []
@@ -300,13 +305,12 @@ def _write(session: Session, *, actor: CurrentUser | None, rows: Iterable[dict],
     """Rows are written IMPORT_BATCH at a time (one multi-row INSERT each), each case with its event,
     its place in the full-text index and the dashboard's kept aggregates; `progress(done, total)`
     after each batch."""
-    if actor is not None and not actor.has(*IMPORTERS):
-        raise DomainError("error.permission")
+    _require_importer(actor)
     details = {"source": source[:120]}
     if data is not None:  # read whole once, before the rows: the stream is rewound for them
-        if (at := imported_before(session, data)) is not None:
+        details["sha256"] = digest = fingerprint(data)
+        if (at := _imported_at(session, digest)) is not None:
             raise DomainError("error.import_again", at=f"{at:%Y-%m-%d %H:%M}")
-        details["sha256"] = fingerprint(data)
     session.flush()
     connection = session.connection()  # Core: one INSERT per batch (the rollup is recorded below)
     cases, events = Case.__table__, CaseEvent.__table__
@@ -367,6 +371,11 @@ def _case_defaults() -> dict:
             for name, field in Case.model_fields.items() if name != "id"}
 
 
+def _require_importer(actor: CurrentUser | None) -> None:
+    if actor is not None and not actor.has(*IMPORTERS):
+        raise DomainError("error.permission")
+
+
 def _role(actor: CurrentUser | None) -> str:
     if actor is None:
         return SYSTEM
@@ -377,8 +386,7 @@ def iter_export_rows(session: Session, *, user: CurrentUser | None) -> Iterator[
     """Every case in the import's columns (codes for stages, channels and ratings; names for
     places, units and categories), read in batches: memory stays flat at a million cases. For the
     center and the admin: it holds residents' phones."""
-    if user is not None and not user.has(*IMPORTERS):
-        raise DomainError("error.permission")
+    _require_importer(user)
     township, village, unit = aliased(Unit), aliased(Unit), aliased(Unit)
     query = (select(Case, township.name, village.name, unit.name, Category.name_zh)
              .outerjoin(township, township.id == Case.township_id).outerjoin(village, village.id == Case.village_id)

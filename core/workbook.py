@@ -89,7 +89,7 @@ def _csv_encoding(stream: BinaryIO) -> str:
     raise DomainError("error.import_encoding")
 
 
-def _checked_rows(rows: Iterable) -> Iterator[list[str]]:
+def _text_rows(rows: Iterable) -> Iterator[list[str]]:
     for row in rows:
         cells = [cell_text(v) for v in row]
         if any(len(cell) > CELL_MAX for cell in cells):
@@ -100,7 +100,7 @@ def _checked_rows(rows: Iterable) -> Iterator[list[str]]:
 def _csv_rows(stream: BinaryIO, encoding: str) -> Iterator[list[str]]:
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     try:
-        for row in _checked_rows(csv.reader(text)):
+        for row in _text_rows(csv.reader(text)):
             if any("\x00" in cell for cell in row):  # a binary file that happened to decode
                 raise DomainError("error.import_encoding")
             yield row
@@ -112,7 +112,7 @@ def _csv_rows(stream: BinaryIO, encoding: str) -> Iterator[list[str]]:
 
 def _xlsx_rows(sheet) -> Iterator[list[str]]:
     try:  # read_only workbooks fail while rows are read, not only when opened
-        yield from _checked_rows(sheet.iter_rows(values_only=True))
+        yield from _text_rows(sheet.iter_rows(values_only=True))
     except DomainError:
         raise
     except Exception:  # openpyxl and zipfile raise many kinds for a file that is not a whole workbook
