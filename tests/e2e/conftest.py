@@ -138,12 +138,17 @@ def open_as(browser, url: str, username: str, path: str, heading: str, *, width:
     return page
 
 
+RUNNING_INDICATOR_DELAY_MS = 500  # the delay in Streamlit's StatusWidget before it shows a run
+
+
 def settle(page) -> None:
     """Waits for the run to finish: during a rerun Streamlit keeps the last run's elements on screen,
-    marked stale, next to the new ones."""
-    page.wait_for_timeout(300)
+    marked stale, next to the new ones. Streamlit shows its running indicator only once a run has
+    gone on for 500 ms (RUNNING_INDICATOR_DELAY_MS), so it waits longer than that before looking."""
+    page.wait_for_timeout(RUNNING_INDICATOR_DELAY_MS + 200)
     page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')"
-                           " && !document.querySelector('[data-testid=\"stStatusWidget\"] button')",
+                           " && !document.querySelector('[data-testid=\"stStatusWidget\"] button')"
+                           " && !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')",
                            timeout=TIMEOUT_MS)
 
 
