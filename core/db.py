@@ -2,6 +2,7 @@
 session scope, and Alembic migrations applied at start-up and by `python -m core.cli init`."""
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,6 +49,17 @@ def _without_nul(value):
     return value
 
 
+def _holds_text(column: sa.Column) -> bool:
+    kind = getattr(column.type, "impl_instance", column.type)  # a TypeDecorator's (SQLModel's AutoString)
+    return isinstance(kind, (sa.String, sa.JSON))
+
+
+def _nul_dropping(convert):
+    if convert is None:
+        return _without_nul
+    return lambda value: convert(_without_nul(value))
+
+
 def _drop_nul_bytes(_conn, _cursor, statement, parameters, _context, _executemany):
     """Why: PostgreSQL refuses a NUL byte in any text ('A string literal cannot contain NUL'), so
     one pasted into any field or search crashed the page; SQLite stored it. Both now drop it, the
@@ -55,6 +67,47 @@ def _drop_nul_bytes(_conn, _cursor, statement, parameters, _context, _executeman
     if "\\x00" not in repr(parameters):  # the common case, checked at C speed (a big import's rows)
         return statement, parameters
     return statement, _without_nul(parameters)
+
+
+def bulk_insert(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+    """Many rows into one table, stored exactly as `connection.execute(table.insert(), rows)` stores
+    them (each column type's own conversion, NUL bytes dropped) but without SQLAlchemy's per-row
+    work, and on PostgreSQL by COPY. Every row has the keys of the first; a column none of them
+    names gets its default, which must be a constant. Why: that per-row work was half of a
+    20,000-row import, and INSERT a third of the demo generator's time on PostgreSQL."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    named = [c for c in table.columns if c.name in rows[0]]
+    defaulted = [c for c in table.columns if c.name not in rows[0] and c.default is not None]
+    if unknown := set(rows[0]) - {c.name for c in table.columns}:
+        raise ValueError(f"{table.name} has no column {sorted(unknown)}")
+    for column in defaulted:
+        if not column.default.is_scalar:
+            raise ValueError(f"{table.name}.{column.name}: give it a value (its default is computed per row)")
+    columns = named + defaulted
+    pick = operator.itemgetter(*[c.name for c in named])
+    by_column = [list(values) for values in zip(*(pick(row) if len(named) > 1 else (pick(row),) for row in rows))]
+    by_column += [[column.default.arg] * len(rows) for column in defaulted]
+    for i, column in enumerate(columns):  # column by column: a quarter of the time row by row took
+        convert = column.type.dialect_impl(dialect).bind_processor(dialect)
+        if _holds_text(column):  # NUL dropped before JSON writes it as \\u0000
+            convert = _nul_dropping(convert)
+        if convert is not None:
+            by_column[i] = [None if value is None else convert(value) for value in by_column[i]]
+    values = list(zip(*by_column))
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        names = ", ".join(dialect.identifier_preparer.format_column(c) for c in columns)
+        quoted = dialect.identifier_preparer.format_table(table)
+        if dialect.name == "postgresql":
+            with cursor.copy(f"COPY {quoted} ({names}) FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value)
+        else:
+            cursor.executemany(f"INSERT INTO {quoted} ({names}) VALUES ({', '.join('?' * len(columns))})", values)
+    finally:
+        cursor.close()
 
 
 def make_engine(url: str) -> Engine:

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from core import auth, deadlines, rollup, search
 from core.suggest import seed_keyword_rules
 from core.templates import seed_defaults as seed_text_templates
-from core.db import session_scope
+from core.db import bulk_insert, session_scope
 from core.models import (AppSetting, CallbackCheck, Case, CaseAction as A, CaseEvent, CaseStatus as S, Category, Channel, Extension,
                          ExtensionStatus, HandlingReport, Household, HouseholdCategory, HouseholdTag, Leader, LeaderPortfolio, Liaison,
                          LiaisonSource, Priority, Rating, ReceptionDay, ReceptionKind, ReceptionRule, ReceptionRuleLeader,
@@ -626,14 +626,14 @@ def generate_cases(engine: Engine, county: County, *, n: int, rng: random.Random
             next_id += 1
         with engine.begin() as conn:
             with search.bulk(conn) as indexed:
-                conn.execute(case_table.insert(), case_rows)
+                bulk_insert(conn, case_table, case_rows)
                 indexed.extend(row["id"] for row in case_rows)
             rollup.record_range(conn, case_rows[0]["id"], case_rows[-1]["id"])  # bulk: no flush hooks
-            conn.execute(event_table.insert(), event_rows)
+            bulk_insert(conn, event_table, event_rows)
             if report_rows:
-                conn.execute(HandlingReport.__table__.insert(), report_rows)
+                bulk_insert(conn, HandlingReport.__table__, report_rows)
             if extension_rows:
-                conn.execute(Extension.__table__.insert(), extension_rows)
+                bulk_insert(conn, Extension.__table__, extension_rows)
         written_events += len(event_rows)
         if progress:
             progress(min(chunk_start + CHUNK, n))

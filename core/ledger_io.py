@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 from core import limits, rollup, search, workbook
 from core.clock import local_now
 from core.auth import CurrentUser
+from core.db import bulk_insert
 from core.errors import DomainError
 from core.intake import CONTENT_MAX, NAME_MAX, normalize_phone
 from core.models import (Case, CaseAction, CaseEvent, CaseStatus, Category, Channel, Priority, Rating, Role, Tier,
@@ -302,7 +303,7 @@ def import_file(session: Session, *, actor: CurrentUser | None, source: BinaryIO
 def _write(session: Session, *, actor: CurrentUser | None, rows: Iterable[dict],
            errors: list[CellError], now: datetime, source: str, data: bytes | BinaryIO | None, total: int,
            progress: Callable[[int, int], None] | None, codes: list[str] | None = None) -> int:
-    """Rows are written IMPORT_BATCH at a time (one multi-row INSERT each), each case with its event,
+    """Rows are written IMPORT_BATCH at a time (db.bulk_insert), each case with its event,
     its place in the full-text index and the dashboard's kept aggregates; `progress(done, total)`
     after each batch."""
     _require_importer(actor)
@@ -322,7 +323,7 @@ def _write(session: Session, *, actor: CurrentUser | None, rows: Iterable[dict],
         values = [_case_values(row, actor=actor, placeholder=f"TMP-{done + i}-{now:%H%M%S%f}")
                   for i, row in enumerate(batch)]
         with search.bulk(connection) as indexed:  # the full-text index in one pass per batch
-            connection.execute(cases.insert(), values)  # one multi-row INSERT; ids read back by the unique codes
+            bulk_insert(connection, cases, values)  # ids read back by the unique codes
             id_of = dict(connection.execute(select(cases.c.tracking_code, cases.c.id).where(
                 cases.c.tracking_code.in_([v["tracking_code"] for v in values]))).all())
             ids = [id_of[v["tracking_code"]] for v in values]
@@ -334,7 +335,7 @@ def _write(session: Session, *, actor: CurrentUser | None, rows: Iterable[dict],
         if renamed:
             connection.execute(cases.update().where(cases.c.id == sa.bindparam("case"))
                                .values(tracking_code=sa.bindparam("code")), renamed)
-        connection.execute(events.insert(), [
+        bulk_insert(connection, events, [
             {"case_id": case_id, "at": now, **actor_fields, "action": CaseAction.import_ledger, "from_status": None,
              "to_status": row["status"], "details": details, "imported": True}
             for case_id, row in zip(ids, batch)])

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -5,6 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from core import search
+from core.models import CaseAction as A, CaseStatus as S
 from core.db import DatabaseError, current_revision, head_revision, make_engine, migrate
 from tests.conftest import ON_POSTGRES
 
@@ -102,3 +105,60 @@ def test_app_servers_starting_at_once_migrate_once(empty_url):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar() == 1
     engine.dispose()
+
+
+def _stored(connection, table, ids) -> list[tuple]:
+    """The rows as the database keeps them (text, as SQLite or PostgreSQL renders each value), id
+    and tracking code aside."""
+    columns = [c for c in table.columns if c.name not in {"id", "tracking_code", "case_id"}]
+    return [tuple(r) for r in connection.execute(
+        sa.select(*[sa.cast(c, sa.Text) for c in columns]).where(table.c.id.in_(ids)).order_by(table.c.id))]
+
+
+def test_bulk_insert_stores_rows_as_an_insert_does(world_session):
+    from core.db import bulk_insert
+    from core.models import Case, CaseEvent
+    from tests.world import case_ready_for
+    session, world = world_session
+    originals = [case_ready_for(session, world, status).id for status in (S.received, S.closed, S.in_progress)]
+    session.commit()
+    cases, events = Case.__table__, CaseEvent.__table__
+    connection = session.connection()
+    case_rows = [dict(r._mapping) for r in connection.execute(sa.select(cases).where(cases.c.id.in_(originals)))]
+    event_rows = [dict(r._mapping) for r in connection.execute(sa.select(events).where(events.c.case_id.in_(originals)))]
+
+    def copy(tag: str, write) -> tuple[list[int], list[int]]:
+        new_ids = {}
+        for row in case_rows:
+            values = {**row, "tracking_code": f"{tag}-{row['id']}"}
+            del values["id"]
+            write(cases, [values])
+            new_ids[row["id"]] = connection.execute(
+                sa.select(cases.c.id).where(cases.c.tracking_code == values["tracking_code"])).scalar_one()
+        rows = [{k: v for k, v in {**r, "case_id": new_ids[r["case_id"]]}.items() if k != "id"} for r in event_rows]
+        write(events, rows)
+        return list(new_ids.values()), [r[0] for r in connection.execute(
+            sa.select(events.c.id).where(events.c.case_id.in_(new_ids.values())).order_by(events.c.id))]
+
+    by_insert = copy("A", lambda table, rows: connection.execute(table.insert(), rows))
+    by_bulk = copy("B", lambda table, rows: bulk_insert(connection, table, rows))
+    assert _stored(connection, cases, by_bulk[0]) == _stored(connection, cases, by_insert[0])
+    assert _stored(connection, events, by_bulk[1]) == _stored(connection, events, by_insert[1])
+    assert len(by_bulk[1]) == len(event_rows) > 0
+
+
+def test_bulk_insert_drops_nul_bytes_and_refuses_what_it_cannot_store(world_session):
+    from core.db import bulk_insert
+    from core.models import CaseEvent
+    session, world = world_session
+    connection = session.connection()
+    events = CaseEvent.__table__
+    row = {"case_id": world.master_case_id, "at": datetime(2026, 11, 21, 9), "actor_name": "导\x00入",
+           "actor_role": "clerk", "action": A.register, "to_status": S.received, "details": {"note": "a\x00b"}}
+    bulk_insert(connection, events, [row])
+    stored = connection.execute(sa.select(events.c.actor_name, events.c.details, events.c.imported)
+                                .where(events.c.case_id == world.master_case_id)).one()
+    assert stored.actor_name == "导入" and stored.details == {"note": "ab"}
+    assert stored.imported is False  # a column the rows do not name gets its default
+    with pytest.raises(ValueError, match="no column"):
+        bulk_insert(connection, events, [{**row, "colour": "red"}])
