@@ -49,15 +49,13 @@ def _without_nul(value):
     return value
 
 
-def _holds_text(column: sa.Column) -> bool:
+def _has_nul(column: sa.Column, values: list) -> bool:
+    """Whether a column's values hold a NUL byte, checked at C speed (a text column's joined, a JSON
+    column's repr, which writes NUL as \\x00)."""
     kind = getattr(column.type, "impl_instance", column.type)  # a TypeDecorator's (SQLModel's AutoString)
-    return isinstance(kind, (sa.String, sa.JSON))
-
-
-def _nul_dropping(convert):
-    if convert is None:
-        return _without_nul
-    return lambda value: convert(_without_nul(value))
+    if isinstance(kind, sa.JSON):
+        return "\\x00" in repr(values)
+    return isinstance(kind, sa.String) and "\x00" in "".join(v for v in values if isinstance(v, str))
 
 
 def _drop_nul_bytes(_conn, _cursor, statement, parameters, _context, _executemany):
@@ -87,12 +85,13 @@ def bulk_insert(connection: sa.Connection, table: sa.Table, rows: list[dict]) ->
             raise ValueError(f"{table.name}.{column.name}: give it a value (its default is computed per row)")
     columns = named + defaulted
     pick = operator.itemgetter(*[c.name for c in named])
-    by_column = [list(values) for values in zip(*(pick(row) if len(named) > 1 else (pick(row),) for row in rows))]
+    picked = map(pick, rows) if len(named) > 1 else ((pick(row),) for row in rows)
+    by_column = [list(values) for values in zip(*picked)]
     by_column += [[column.default.arg] * len(rows) for column in defaulted]
     for i, column in enumerate(columns):  # column by column: a quarter of the time row by row took
+        if _has_nul(column, by_column[i]):  # dropped before the conversion: JSON would write \\u0000
+            by_column[i] = _without_nul(by_column[i])
         convert = column.type.dialect_impl(dialect).bind_processor(dialect)
-        if _holds_text(column):  # NUL dropped before JSON writes it as \\u0000
-            convert = _nul_dropping(convert)
         if convert is not None:
             by_column[i] = [None if value is None else convert(value) for value in by_column[i]]
     values = list(zip(*by_column))
