@@ -46,6 +46,8 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({Role.supervisor, Role.leader, Role.clerk})),
     PageSpec("callbacks", "pages/callbacks.py", ":material/phone_callback:",
              frozenset({Role.clerk, Role.supervisor, Role.leader, Role.admin})),  # core.callback.READERS
+    PageSpec("households", "pages/households.py", ":material/cottage:",
+             frozenset({Role.clerk, Role.admin, Role.supervisor, Role.liaison})),
     PageSpec("dashboard", "pages/dashboard.py", ":material/monitoring:", STAFF_ROLES, section="analysis"),
     PageSpec("scores", "pages/scores.py", ":material/leaderboard:", STAFF_ROLES, section="analysis"),
     PageSpec("topics", "pages/topics.py", ":material/target:", STAFF_ROLES, section="analysis"),

@@ -138,6 +138,55 @@ CLI_ADMIN = CurrentUser(id=None, username="cli", display_name="命令行", roles
                         unit_id=None, liaison_id=None)
 
 
+def _all_or_nothing(engine, path, run, where, *, dry_run: bool):
+    """A workbook import: `run(session)` writes every good row and collects the refused cells; each
+    refusal is printed (`where` names its place) and nothing is kept unless none was refused and it
+    is not a dry run."""
+    session = Session(engine)
+    try:
+        result = run(session)
+        for cell in result.errors:
+            print(f"{where(cell)}: {cell.error.message('en')}", file=sys.stderr)
+        if result.errors:
+            print(f"error: {len(result.errors)} error(s) in {path.name}; nothing imported.", file=sys.stderr)
+        if result.errors or dry_run:
+            session.rollback()
+        else:
+            session.commit()
+        return result
+    finally:
+        session.close()
+
+
+def cmd_households(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core import households_io
+    engine, _settings = _engine(args)
+    migrate(engine)
+    path = Path(args.path)
+    if args.households_command == "template":
+        path.write_bytes(households_io.template())
+        print(f"Wrote the households workbook template to {path}.")
+        return 0
+    if args.households_command == "export":
+        with session_scope(engine) as session:
+            rows = households_io.export_rows(session, user=CLI_ADMIN)
+        path.write_bytes(households_io.write_workbook(rows))
+        print(f"Exported {len(rows):,} households to {path}.")
+        return 0
+    result = _all_or_nothing(engine, path, lambda session: households_io.import_households(
+        session, actor=CLI_ADMIN, data=path.read_bytes(), filename=path.name),
+        lambda c: f"row {c.row}, column {c.column}", dry_run=args.dry_run)
+    if result.errors:
+        return 2
+    if args.dry_run:
+        print(f"Dry run: {path.name} is good ({result.created} to add, {result.updated} to update); nothing written.")
+        return 0
+    print(f"Imported {path.name}: {result.created} added, {result.updated} updated.")
+    return 0
+
+
 def cmd_network(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -155,24 +204,14 @@ def cmd_network(args: argparse.Namespace) -> int:
         path.write_bytes(network_io.write_workbook(rows))
         print(f"Exported the network to {path}: " + ", ".join(f"{name} {len(r)}" for name, r in rows.items()) + ".")
         return 0
-    session = Session(engine)
-    try:
-        result = network_io.import_network(session, actor=CLI_ADMIN, data=path.read_bytes(), filename=path.name,
-                                           now=local_now())
-        for cell in result.errors:
-            print(f"sheet {cell.sheet}, row {cell.row}, column {cell.column}: {cell.error.message('en')}",
-                  file=sys.stderr)
-        if result.errors:
-            session.rollback()
-            print(f"error: {len(result.errors)} error(s) in {path.name}; nothing imported.", file=sys.stderr)
-            return 2
-        if args.dry_run:
-            session.rollback()
-            print(f"Dry run: {path.name} is good ({result.changed} row(s) would change); nothing written.")
-            return 0
-        session.commit()
-    finally:
-        session.close()
+    result = _all_or_nothing(engine, path, lambda session: network_io.import_network(
+        session, actor=CLI_ADMIN, data=path.read_bytes(), filename=path.name, now=local_now()),
+        lambda c: f"sheet {c.sheet}, row {c.row}, column {c.column}", dry_run=args.dry_run)
+    if result.errors:
+        return 2
+    if args.dry_run:
+        print(f"Dry run: {path.name} is good ({result.changed} row(s) would change); nothing written.")
+        return 0
     summary = ", ".join(f"{sheet} +{result.created.get(sheet, 0)} ~{result.updated.get(sheet, 0)}"
                         for sheet in network_io.SHEETS if sheet in result.created or sheet in result.updated)
     print(f"Imported {path.name}: {summary or 'nothing changed'}.")
@@ -393,6 +432,17 @@ def build_parser() -> argparse.ArgumentParser:
         p = network_cmd.add_parser(name, help=text)
         p.add_argument("path")
         p.set_defaults(func=cmd_network, dry_run=False)
+
+    households_cmd = sub.add_parser("households", help="一户一档: the households workbook").add_subparsers(
+        dest="households_command", required=True)
+    p = households_cmd.add_parser("import", help="import households, all rows or none; re-importing changes nothing")
+    p.add_argument("path")
+    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    p.set_defaults(func=cmd_households)
+    for name, text in (("export", "export every household on file"), ("template", "write the empty template")):
+        p = households_cmd.add_parser(name, help=text)
+        p.add_argument("path")
+        p.set_defaults(func=cmd_households, dry_run=False)
 
     reception_cmd = sub.add_parser("reception", help="reception days").add_subparsers(dest="reception_command",
                                                                                       required=True)

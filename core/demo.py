@@ -232,9 +232,9 @@ def build_county(session: Session, rng: random.Random, today: date) -> County:
     household_categories = list(HouseholdCategory)
     for v_id, _t_id, v_name in villages:
         for _ in range(rng.randint(3, 6)):
-            household = Household(village_id=v_id, head_name=person_name(rng), phone=phone_number(rng),
-                                  address=f"{v_name}{rng.randint(1, 9)}组{rng.randint(1, 60)}号",
-                                  members=rng.randint(1, 6))
+            head, phone, group = person_name(rng), phone_number(rng), f"{rng.randint(1, 9)}组"
+            household = Household(village_id=v_id, head_name=head, phone=phone, group_name=group,
+                                  address=f"{v_name}{group}{rng.randint(1, 60)}号", members=rng.randint(1, 6))
             session.add(household)
             session.flush()
             for category in rng.sample(household_categories, rng.choice((1, 1, 2))):

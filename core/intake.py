@@ -54,7 +54,7 @@ def normalize_phone(raw: str | None, *, required: bool = False) -> str | None:
     raise DomainError("error.phone_format", field="phone")
 
 
-def _collect(checks: dict[str, callable]) -> dict:
+def collect(checks: dict[str, callable]) -> dict:
     """Run each field's check, gather every refusal, raise them together."""
     values, errors = {}, {}
     for name, check in checks.items():
@@ -67,7 +67,7 @@ def _collect(checks: dict[str, callable]) -> dict:
     return values
 
 
-def _text(value: str | None, name: str, *, required: bool, low: int = 0, high: int) -> str | None:
+def text_field(value: str | None, name: str, *, required: bool, low: int = 0, high: int) -> str | None:
     """Typed text, normalised at the edge: control characters pasted from other programs (a
     vertical tab, a NUL) dropped, newlines and tabs kept."""
     text = workbook.CONTROL_CHARACTERS.sub("", value or "").strip()
@@ -120,11 +120,11 @@ def submit_liaison_report(session: Session, *, actor: CurrentUser, now: datetime
     category (suggested), urgent or major, photos. Every refused field is reported at once."""
     if not actor.has(Role.liaison):
         raise DomainError("error.permission")
-    v = _collect({
-        "who": lambda: _text(who, "who", required=True, high=NAME_MAX),
+    v = collect({
+        "who": lambda: text_field(who, "who", required=True, high=NAME_MAX),
         "phone": lambda: normalize_phone(phone),
         "place": lambda: _place(session, township_id, village_id, required=True),
-        "content": lambda: _text(content, "content", required=True, low=CONTENT_MIN, high=CONTENT_MAX),
+        "content": lambda: text_field(content, "content", required=True, low=CONTENT_MIN, high=CONTENT_MAX),
         "flag": lambda: flag if flag in FLAGS else "none",
         "attachments": lambda: _uploads(list(files)),
     })
@@ -153,12 +153,12 @@ def register_call(session: Session, *, actor: CurrentUser, now: datetime, channe
             raise DomainError("error.received_old", field="received_at")
         return at
 
-    v = _collect({
+    v = collect({
         "intake_channel": lambda: _duty_channel(channel),
-        "caller": lambda: _text(caller, "caller", required=True, high=NAME_MAX),
-        "address": lambda: _text(address, "address", required=False, high=ADDRESS_MAX),
+        "caller": lambda: text_field(caller, "caller", required=True, high=NAME_MAX),
+        "address": lambda: text_field(address, "address", required=False, high=ADDRESS_MAX),
         "phone": lambda: normalize_phone(phone, required=True),
-        "content": lambda: _text(content, "content", required=True, low=CONTENT_MIN, high=CONTENT_MAX),
+        "content": lambda: text_field(content, "content", required=True, low=CONTENT_MIN, high=CONTENT_MAX),
         "received_at": when,
         "place": lambda: _place(session, township_id, village_id, required=False),
         "attachments": lambda: _uploads(list(files)),
@@ -189,13 +189,13 @@ def record_reception_visitor(session: Session, *, actor: CurrentUser, now: datet
         raise DomainError("error.permission")
     if occ.date > now.date():
         raise DomainError("error.reception_future")
-    v = _collect({
-        "name": lambda: _text(name, "name", required=True, high=NAME_MAX),
+    v = collect({
+        "name": lambda: text_field(name, "name", required=True, high=NAME_MAX),
         "phone": lambda: normalize_phone(phone),
-        "address": lambda: _text(address, "address", required=False, high=ADDRESS_MAX),
-        "content": lambda: _text(demand, "content", required=True, low=CONTENT_MIN, high=CONTENT_MAX),
-        "on_site_answer": lambda: _text(on_site_answer, "on_site_answer", required=answered_on_spot, high=CONTENT_MAX),
-        "visitor_reaction": lambda: _text(visitor_reaction, "visitor_reaction", required=answered_on_spot,
+        "address": lambda: text_field(address, "address", required=False, high=ADDRESS_MAX),
+        "content": lambda: text_field(demand, "content", required=True, low=CONTENT_MIN, high=CONTENT_MAX),
+        "on_site_answer": lambda: text_field(on_site_answer, "on_site_answer", required=answered_on_spot, high=CONTENT_MAX),
+        "visitor_reaction": lambda: text_field(visitor_reaction, "visitor_reaction", required=answered_on_spot,
                                           high=ADDRESS_MAX),
         "place": lambda: _place(session, township_id, village_id, required=False),
     })

@@ -154,7 +154,7 @@ class LiaisonSource(StrEnum):
 
 
 class HouseholdCategory(StrEnum):
-    """一户一档 categories (S1 五类户, S3 五必访, S2 重点人员)."""
+    """一户一档 categories: S1's five kinds (五类户), S3's must-visit (五必访), S2's key persons."""
 
     assisted = "assisted"
     three_nos = "three_nos"
@@ -164,10 +164,16 @@ class HouseholdCategory(StrEnum):
     extreme_poverty = "extreme_poverty"
     old_party_member = "old_party_member"
     left_behind = "left_behind"
+    lonely_elder = "lonely_elder"
     big_grower = "big_grower"
+    appellant = "appellant"
     subsistence = "subsistence"
     disabled = "disabled"
     living_alone = "living_alone"
+    single_parent = "single_parent"
+    illness_poverty = "illness_poverty"
+    mental_disorder = "mental_disorder"
+    migrant_worker = "migrant_worker"
 
 
 class ContactMethod(StrEnum):
@@ -490,11 +496,13 @@ class Household(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     village_id: int = Field(foreign_key="unit.id", index=True)
+    group_name: str = Field(default="", max_length=40)  # 村民小组 / 片 (S2 片组户)
     head_name: str = Field(max_length=40)
-    phone: str | None = Field(default=None, max_length=30)
+    phone: str | None = Field(default=None, max_length=30, index=True)
     address: str = Field(default="", max_length=200)
     members: int = 1
     notes: str = Field(default="", max_length=500)
+    active: bool = True  # off when the household moved away or was dissolved; its history stays
 
 
 class HouseholdTag(SQLModel, table=True):

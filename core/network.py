@@ -59,6 +59,16 @@ def station_place(session: Session, liaison_id: int | None) -> tuple[int | None,
     return (parent.id if parent and parent.kind in (UnitKind.township, UnitKind.community) else None), station.id
 
 
+def unit_name(session: Session, unit_id: int | None) -> str:
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
+    return unit.name if unit else ""
+
+
+def parent_of(session: Session, unit_id: int | None) -> int | None:
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
+    return unit.parent_id if unit else None
+
+
 def unit_counts(session: Session) -> dict[str, int]:
     """Units per kind, in the order of the tree (county first)."""
     rows = session.exec(select(Unit.kind, func.count()).group_by(Unit.kind)).all()

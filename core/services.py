@@ -97,13 +97,14 @@ def register(session: Session, *, actor: CurrentUser | None, now: datetime, chan
 
 
 def _registering_role(actor: CurrentUser | None, channel: Channel) -> str:
-    """Liaisons file through their form; the center registers every channel; a leader registers
-    what they hear at a reception, and what a linked liaison reports to them directly (S2 §一.3)."""
+    """Liaisons file through their form and from their visits to households (民情日记); the center
+    registers every channel; a leader registers what they hear at a reception, and what a linked
+    liaison reports to them directly (S2 §一.3)."""
     if actor is None:
         return SYSTEM
     if actor.has(Role.clerk):
         return Role.clerk
-    if actor.has(Role.liaison) and channel == Channel.liaison_form:
+    if actor.has(Role.liaison) and channel in (Channel.liaison_form, Channel.visit):
         return Role.liaison
     if actor.has(Role.leader) and channel in (Channel.reception, Channel.direct_report):
         return Role.leader

@@ -31,12 +31,13 @@ def database():
     return engine, Session(engine)
 
 
-def click_first_row(page, grid_index: int = 0, row: int = 0) -> None:
-    """A click on the first data cell of a row (the grid is drawn on a canvas)."""
+def click_first_row(page, grid_index: int = 0, row: int = 0, x: int = 60) -> None:
+    """A click on the first data cell of a row (the grid is drawn on a canvas), or at `x` (12: the
+    row's selection box)."""
     grid = page.locator("[data-testid='stDataFrame']").nth(grid_index)
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
-    page.mouse.click(box["x"] + 60, box["y"] + 55 + 35 * row)
+    page.mouse.click(box["x"] + x, box["y"] + 55 + 35 * row)
 
 
 def test_a_figure_on_the_dashboard_opens_its_cases(server, browser):
@@ -204,4 +205,33 @@ def test_english_is_kept_across_a_reload_and_names_categories_in_english(server,
     assert not set(alerts) & {zh for zh, _en in names}
     no_traceback(page)
     shot(page, "daily_dashboard_english")
+    page.close()
+
+
+def test_a_liaison_records_a_visit_and_makes_it_a_case(server, browser):
+    page = open_as(browser, server, "liaison", "households", "一户一档", width=1300, height=1500)
+    settle(page)
+    click_first_row(page, x=12)
+    page.get_by_role("heading", name="民情日记").wait_for(timeout=TIMEOUT_MS)
+    heard = "老人说门前排水沟堵了，下雨就漫到院子里，希望村里清一清。"
+    page.get_by_label("走访情况（听到了什么） *").fill(heard)
+    page.get_by_role("button", name="记一次走访").click()
+    page.get_by_text("走访已记入民情日记").first.wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    page.get_by_text(heard).first.wait_for(timeout=TIMEOUT_MS)  # newest first: its button is the first
+    page.get_by_role("button", name="转为事项").first.click()
+    page.get_by_text(re.compile(r"已登记为事项 MQ-\d{4}-\d+")).first.wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    no_traceback(page)
+    code = re.search(r"MQ-\d{4}-\d+", page.get_by_text(re.compile(r"已转为事项 MQ-")).first.inner_text()).group(0)
+    shot(page, "household_diary")
+    engine, session = database()
+    from sqlmodel import select
+
+    from core.models import Case, Channel, Visit
+    with session:
+        case = session.exec(select(Case).where(Case.tracking_code == code)).one()
+        visit = session.exec(select(Visit).where(Visit.case_id == case.id)).one()
+        assert case.channel == Channel.visit and heard in case.content and visit.notes == heard
+    engine.dispose()
     page.close()
