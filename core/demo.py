@@ -229,7 +229,11 @@ def build_county(session: Session, rng: random.Random, today: date) -> County:
             liaisons_by_village.setdefault(v_id, []).append(liaison.id)
             liaison_ids.append(liaison.id)
 
-    household_categories = list(HouseholdCategory)
+    # the first twelve kinds, in their first order: the demo's random stream (and so every case after
+    # it) stays as it was when there were only these; _party_members adds the later kinds
+    household_categories = [HouseholdCategory(k) for k in (
+        "assisted", "three_nos", "empty_nest", "petitioner", "representative", "extreme_poverty", "old_party_member",
+        "left_behind", "big_grower", "subsistence", "disabled", "living_alone")]
     for v_id, _t_id, v_name in villages:
         for _ in range(rng.randint(3, 6)):
             head, phone, group = person_name(rng), phone_number(rng), f"{rng.randint(1, 9)}组"
@@ -800,6 +804,49 @@ def _callback_checks(session: Session, rng: random.Random, now: datetime) -> Non
                         confirmed=rating != Rating.dissatisfied, now=now)
 
 
+def _party_members(session: Session, county: County, rng: random.Random, now: datetime) -> None:
+    """The households' later kinds (空巢老人, 上访户, key persons) on a fifth of them; and 在职党员进社区:
+    five departments' serving members registered with the townships, about half
+    key-selected (one department too few, so the 40 % check has something to show), three
+    households each, and their visits this quarter and the last — most of them, not all."""
+    from core import households, party_members
+    clerk = auth.load_current_user(session, "clerk")
+    later_kinds = [HouseholdCategory.lonely_elder, HouseholdCategory.appellant, HouseholdCategory.single_parent,
+                   HouseholdCategory.illness_poverty, HouseholdCategory.mental_disorder, HouseholdCategory.migrant_worker]
+    for household_id in session.exec(select(Household.id).order_by(Household.id)).all():
+        if rng.random() < 0.2:
+            kind = rng.choice(later_kinds)
+            if session.get(HouseholdTag, (household_id, kind)) is None:
+                session.add(HouseholdTag(household_id=household_id, category=kind))
+    session.flush()
+    departments = session.exec(select(Unit.id).where(Unit.kind == UnitKind.department).order_by(Unit.id)).all()[:5]
+    by_township: dict[int, list[int]] = {}
+    for household_id, township_id in session.exec(
+            select(Household.id, Unit.parent_id).join(Unit, Unit.id == Household.village_id)).all():
+        by_township.setdefault(township_id, []).append(household_id)
+    this_quarter = households.quarter_of(now.date())
+    last_quarter = households.quarter_of(this_quarter[0] - timedelta(days=1))
+    for number, unit_id in enumerate(departments):
+        size = rng.randint(4, 7)
+        key_count = 1 if number == len(departments) - 1 else max(2, round(size * rng.uniform(0.4, 0.7)))
+        for i in range(size):
+            township = rng.choice([t for t in county.township_ids if len(by_township.get(t, [])) >= 3])
+            member = party_members.save_member(session, actor=clerk, name=person_name(rng), phone=phone_number(rng),
+                                               unit_id=unit_id, community_id=township, key_selected=i < key_count)
+            if not member.key_selected:
+                continue
+            served = rng.sample(by_township[township], 3)
+            party_members.assign(session, actor=clerk, member_id=member.id, household_ids=served,
+                                 on=last_quarter[0] - timedelta(days=rng.randint(10, 200)))
+            for household_id in served:
+                for span, chance in ((last_quarter, 0.85), (this_quarter, 0.7)):
+                    if rng.random() < chance:
+                        day = span[0] + timedelta(days=rng.randint(0, (min(span[1], now.date()) - span[0]).days))
+                        households.record_visit(session, actor=clerk, household_id=household_id, visited_on=day,
+                                                notes="党员入户走访，了解家庭近况和困难，宣传惠民政策。",
+                                                now=datetime.combine(day, now.time()), party_member_id=member.id)
+
+
 def load_demo(engine: Engine, *, cases: int = 2000, seed: int = 20261121, today: date,
               progress: Callable[[int], None] | None = None) -> dict:
     """Fill an empty database with the demo county. Refuses a database that already has users."""
@@ -819,6 +866,7 @@ def load_demo(engine: Engine, *, cases: int = 2000, seed: int = 20261121, today:
             _cluster(session, county, rng, now)
             events += burst
         _callback_checks(session, rng, now)
+        _party_members(session, county, random.Random(f"{seed}:party_members"), now)  # its own stream: the cases stay as they were
     return {"cases": cases, "events": events, "villages": len(county.villages),
             "leaders": len(county.leader_ids), "accounts": len(DEMO_ACCOUNTS)}
 

@@ -23,8 +23,8 @@ from core.errors import DomainError
 from core.intake import CONTENT_MAX, CONTENT_MIN, NAME_MAX, collect, normalize_phone, text_field
 from core.ledger import visible_cases
 from core.workbook import enum_value
-from core.models import (Case, Channel, Household, HouseholdCategory as HC, HouseholdTag, Liaison, Role, Unit,
-                         UnitKind, Visit)
+from core.models import (Case, Channel, Household, HouseholdCategory as HC, HouseholdTag, Liaison, PartyMember,
+                         PartyMemberHousehold, Role, Unit, UnitKind, Visit)
 
 KEEPERS = (Role.clerk, Role.admin)  # the whole county's file
 READERS = (*KEEPERS, Role.supervisor, Role.liaison)
@@ -215,6 +215,14 @@ def households_frame(session: Session, *, user: CurrentUser, filters: HouseholdF
     return frame
 
 
+def members_of(session: Session, household_id: int) -> list[PartyMember]:
+    """The serving party members who serve a household (core.party_members): who may be named as a
+    visit's visitor."""
+    return session.exec(select(PartyMember).join(PartyMemberHousehold, PartyMemberHousehold.member_id == PartyMember.id)
+                        .where(PartyMemberHousehold.household_id == household_id, PartyMember.active == True)  # noqa: E712
+                        .order_by(PartyMember.name)).all()
+
+
 @dataclass
 class HouseholdFile:
     household: Household
@@ -224,6 +232,7 @@ class HouseholdFile:
     visits: list[Visit]
     cases: pd.DataFrame  # the cases it reported or a visit turned into, that the user may see
     may_write: bool
+    members: list[PartyMember]  # the party members who serve it
 
 
 def household_file(session: Session, *, user: CurrentUser, household_id: int) -> HouseholdFile:
@@ -245,15 +254,23 @@ def household_file(session: Session, *, user: CurrentUser, household_id: int) ->
         cases = pd.DataFrame([dict(r._mapping) for r in rows], columns=cases.columns)
     return HouseholdFile(household=household, village=village.name, township=township.name if township else "",
                          categories=tags_of(session, [household.id])[household.id], visits=list(visits),
-                         cases=cases, may_write=_may_write(session, user, household.village_id))
+                         cases=cases, may_write=_may_write(session, user, household.village_id),
+                         members=members_of(session, household.id))
 
 
 def record_visit(session: Session, *, actor: CurrentUser, household_id: int, visited_on: date, notes: str,
-                 now: datetime) -> Visit:
-    """民情日记: a visit to a household and what was heard, in the visitor's name."""
+                 now: datetime, party_member_id: int | None = None) -> Visit:
+    """民情日记: a visit to a household and what was heard, written down by the actor; made by the
+    actor, or by a party member who serves the household (core.party_members)."""
     household = _household(session, actor, household_id, write=True)
     if not household.active:
         raise DomainError("error.household_inactive")
+    visitor = actor.display_name[:40]
+    if party_member_id is not None:
+        member = session.get(PartyMember, party_member_id)
+        if member is None or session.get(PartyMemberHousehold, (party_member_id, household.id)) is None:
+            raise DomainError("error.party_member_household", field="party_member_id")
+        visitor = member.name
 
     def day() -> date:
         if visited_on is None:
@@ -266,7 +283,7 @@ def record_visit(session: Session, *, actor: CurrentUser, household_id: int, vis
 
     v = collect({"visited_on": day,
                  "notes": lambda: text_field(notes, "notes", required=True, low=CONTENT_MIN, high=VISIT_NOTES_MAX)})
-    visit = Visit(household_id=household.id, visitor_id=actor.id, visitor_name=actor.display_name[:40],
+    visit = Visit(household_id=household.id, visitor_id=actor.id, visitor_name=visitor, party_member_id=party_member_id,
                   visited_on=v["visited_on"], notes=v["notes"])
     session.add(visit)
     session.flush()

@@ -515,11 +515,37 @@ class Visit(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     household_id: int = Field(foreign_key="household.id", index=True)
-    visitor_id: int | None = Field(default=None, foreign_key="user.id")
+    visitor_id: int | None = Field(default=None, foreign_key="user.id")  # who wrote it down
     visitor_name: str = Field(max_length=40)
+    party_member_id: int | None = Field(default=None, foreign_key="party_member.id", index=True)  # who went, if one
     visited_on: date = Field(index=True)
     notes: str = Field(default="", sa_type=sa.Text)
     case_id: int | None = Field(default=None, foreign_key="case.id")
+
+
+class PartyMember(SQLModel, table=True):
+    """在职党员进社区 (S1): a serving party member of a county unit (派出单位) registered with a
+    community; a key-selected one (重点选派) serves three households and visits each every quarter."""
+
+    __tablename__ = "party_member"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=40)
+    phone: str | None = Field(default=None, max_length=30)
+    unit_id: int = Field(foreign_key="unit.id", index=True)  # where they work
+    community_id: int = Field(foreign_key="unit.id", index=True)  # where they registered (社区 or 村)
+    key_selected: bool = False
+    active: bool = True
+
+
+class PartyMemberHousehold(SQLModel, table=True):
+    """A household a party member serves (联系服务对象), from the day it was assigned."""
+
+    __tablename__ = "party_member_household"
+
+    member_id: int = Field(foreign_key="party_member.id", primary_key=True)
+    household_id: int = Field(foreign_key="household.id", primary_key=True, index=True)
+    assigned_on: date
 
 
 class HandlingReport(SQLModel, table=True):

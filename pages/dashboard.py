@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from core import alerts, callback, charts, kpi, ledger, network, ui
+from core import alerts, callback, charts, households, kpi, ledger, network, party_members, ui
 from core.clock import local_now
 from core.errors import DomainError
 
@@ -303,6 +303,21 @@ if not big:  # 回访抽查: what the cases carry beside what their residents to
         }), hide_index=True, width="stretch", height=min(400, 38 + 35 * len(table)))
     if st.button(ui.tr("dash.callback_link"), key="dash_callbacks", type="tertiary", icon=":material/phone_callback:"):
         st.switch_page("pages/callbacks.py")
+
+    # 联系服务群众: the quarter's 五必访 coverage (the township filter applies) and the serving party members
+    quarter = households.quarter_of(min(end, local_now().date()))
+    with ui.session() as s:
+        visited, must = households.coverage(s, quarter=quarter, township_id=township)
+        members = party_members.compliance_figures(s, user=user, quarter=quarter)
+    st.markdown(f"#### {ui.tr('dash.households', start=f'{quarter[0]:%Y-%m-%d}', end=f'{quarter[1]:%Y-%m-%d}')}")
+    a, b, c = st.columns(3)
+    a.metric(ui.tr("dash.must_visit_coverage"), percent(visited / must) if must else "—", border=True,
+             help=ui.tr("hh.must_visit_help"))
+    a.caption(ui.tr("dash.of", n=visited, total=must))
+    b.metric(ui.tr("pm.compliant"), percent(members["compliant"] / members["members"]) if members["members"] else "—",
+             border=True, help=ui.tr("dash.members_help"))
+    b.caption(ui.tr("dash.of", n=members["compliant"], total=members["members"]))
+    c.metric(ui.tr("pm.units_below"), f"{members['units_below']} / {members['units']}", border=True)
 
 def close_list() -> None:
     st.session_state.pop("dash_drill", None)

@@ -4,7 +4,7 @@ checklist, and the Excel workbook in and out for the center (core.households, co
 import pandas as pd
 import streamlit as st
 
-from core import households, households_io, network, ui
+from core import households, households_io, network, party_members, ui
 from core.clock import local_now
 from core.errors import DomainError
 from core.models import CaseStatus, HouseholdCategory as HC
@@ -101,10 +101,12 @@ def household_form(key: str, *, household=None, tags=(), village_id=None) -> Non
                  active=active, household_id=household.id if household else None)
 
 
-tab_names = ["hh.tab.file", "hh.tab.checklist"] + (["hh.tab.workbook"] if keeper else [])
-tabs = st.tabs([ui.tr(name) for name in tab_names])
+members_shown = user.has(*party_members.READERS)
+tab_names = ["hh.tab.file", "hh.tab.checklist"] + (["hh.tab.members"] if members_shown else []) + \
+    (["hh.tab.workbook"] if keeper else [])
+tabs = dict(zip(tab_names, st.tabs([ui.tr(name) for name in tab_names])))
 
-with tabs[0]:
+with tabs["hh.tab.file"]:
     c1, c2, c3, c4 = st.columns([1, 1, 1, 1])
     town_id = village_pick = None
     if reach is None:
@@ -171,11 +173,16 @@ with tabs[0]:
                                         key="hh_visit_day", format="YYYY-MM-DD")
                     notes = st.text_area(ui.tr("hh.heard") + " *", key="hh_visit_notes", max_chars=2000,
                                          placeholder=ui.tr("hh.heard_hint"), height=100)
+                    member_id = None
+                    if file.members:
+                        served_by = {m.id: m.name for m in file.members}
+                        member_id = st.selectbox(ui.tr("field.party_member_id"), [None, *served_by], key="hh_visit_member",
+                                                 format_func=lambda i: ui.tr("hh.visit_by_me") if i is None else served_by[i])
                     for field, message in errors.items():
                         st.error(message)
                     if st.form_submit_button(ui.tr("hh.record_visit"), type="primary", icon=":material/edit_note:"):
                         save(households.record_visit, ui.tr("hh.visit_saved"), form="hh_visit",
-                             clear=("hh_visit_notes",), household_id=h.id,
+                             clear=("hh_visit_notes",), household_id=h.id, party_member_id=member_id,
                              visited_on=day, notes=notes, now=local_now())
             if not file.visits:
                 st.info(ui.tr("hh.no_visits"))
@@ -206,7 +213,7 @@ with tabs[0]:
                 with st.expander(ui.tr("hh.edit"), icon=":material/edit:"):
                     household_form(f"hh_edit_{h.id}", household=h, tags=file.categories, village_id=h.village_id)
 
-with tabs[1]:
+with tabs["hh.tab.checklist"]:
     last_quarter = households.quarter_of(quarter[0] - pd.Timedelta(days=1))
     picked_quarter = st.segmented_control(ui.tr("hh.quarter"), ["this", "last"], default="this", key="hh_q",
                                           format_func=lambda q: ui.tr(f"hh.quarter.{q}")) or "this"
@@ -236,8 +243,74 @@ with tabs[1]:
             ui.tr("hh.col.last_visit"): todo["last_visit"].map(lambda d: ui.tr("hh.never") if pd.isna(d) else f"{d:%Y-%m-%d}"),
         }), hide_index=True, width="stretch")
 
+if members_shown:
+    with tabs["hh.tab.members"]:
+        with ui.session() as s:
+            shares = party_members.unit_shares(s, user=user)
+            table = party_members.compliance(s, user=user, quarter=quarter)
+            members = party_members.members_frame(s, user=user)
+        st.caption(ui.tr("pm.about", share=party_members.KEY_SHARE_MIN, n=party_members.HOUSEHOLDS_EACH,
+                         start=f"{quarter[0]:%Y-%m-%d}", end=f"{quarter[1]:%Y-%m-%d}"))
+        if members.empty:
+            st.info(ui.tr("pm.none_yet"))
+        else:
+            c1, c2 = st.columns(2)
+            c1.metric(ui.tr("pm.compliant"), f"{int(table['compliant'].sum())} / {len(table)}", border=True)
+            c2.metric(ui.tr("pm.units_below"), f"{int(shares['below'].sum())} / {len(shares)}", border=True)
+            st.markdown(f"#### {ui.tr('pm.shares')}")
+            st.dataframe(pd.DataFrame({
+                ui.tr("field.work_unit_id"): shares["unit"], ui.tr("pm.col.members"): shares["members"],
+                ui.tr("pm.col.key"): shares["key_selected"], ui.tr("pm.col.share"): shares["share"].map(lambda v: f"{v:.0%}"),
+                ui.tr("pm.col.needed"): shares["needed"],
+                ui.tr("pm.col.check"): shares["below"].map(lambda b: ui.tr("pm.below") if b else "✓")}),
+                hide_index=True, width="stretch")
+            st.markdown(f"#### {ui.tr('pm.quarter')}")
+            st.dataframe(pd.DataFrame({
+                ui.tr("field.member_name"): table["name"], ui.tr("field.work_unit_id"): table["unit"],
+                ui.tr("field.community_id"): table["community"],
+                ui.tr("pm.col.households"): table["households"].map(lambda n: f"{n} / {party_members.HOUSEHOLDS_EACH}"),
+                ui.tr("pm.col.due"): table["due"], ui.tr("pm.col.visited"): table["visited"],
+                ui.tr("pm.col.check"): table["compliant"].map(lambda ok: "✓" if ok else ui.tr("pm.not_yet"))}),
+                hide_index=True, width="stretch")
+        if keeper:
+            with ui.session() as s:
+                work_units = [u for u in network.handling_units(s) if u.kind in party_members.WORK_UNIT_KINDS]
+            with st.expander(ui.tr("pm.new"), icon=":material/person_add:"):
+                errors = ui.field_errors("pm_new")
+                with st.form("pm_new"):
+                    c1, c2 = st.columns(2)
+                    name = c1.text_input(ui.tr("field.member_name") + " *", max_chars=40, key="pm_new_name")
+                    phone = c2.text_input(ui.tr("field.phone"), max_chars=30, key="pm_new_phone")
+                    unit = c1.selectbox(ui.tr("field.work_unit_id") + " *", [u.id for u in work_units], index=None,
+                                        format_func={u.id: u.name for u in work_units}.get, key="pm_new_unit")
+                    community = c2.selectbox(ui.tr("field.community_id") + " *", [t.id for t in townships], index=None,
+                                             format_func={t.id: t.name for t in townships}.get, key="pm_new_community")
+                    key_selected = st.checkbox(ui.tr("pm.key_selected"), key="pm_new_key")
+                    for message in errors.values():
+                        st.error(message)
+                    if st.form_submit_button(ui.tr("hh.save"), type="primary"):
+                        save(party_members.save_member, ui.tr("hh.saved"), form="pm_new",
+                             clear=("pm_new_name", "pm_new_phone"), name=name, phone=phone, unit_id=unit,
+                             community_id=community, key_selected=key_selected)
+            active = members[members["active"].astype(bool)] if not members.empty else members
+            if not active.empty:
+                with st.expander(ui.tr("pm.assign"), icon=":material/diversity_1:"):
+                    names = dict(zip(active["id"], active["name"] + " · " + active["community"]))
+                    chosen = st.selectbox(ui.tr("field.member_name"), list(names), format_func=names.get, key="pm_member")
+                    with ui.session() as s:
+                        pool = party_members.candidates(s, user=user, member_id=chosen)
+                        current = [h for h in pool["id"] if party_members.serves(s, chosen, int(h))]
+                    labels_of = dict(zip(pool["id"], pool["village"] + " " + pool["group_name"] + " " + pool["head_name"]
+                                         + " · " + pool["categories"].map(tags_text)))
+                    picked = st.multiselect(ui.tr("field.household_ids"), list(labels_of), default=current,
+                                            format_func=labels_of.get, max_selections=party_members.HOUSEHOLDS_EACH,
+                                            key=f"pm_households_{chosen}", help=ui.tr("pm.assign_help"))
+                    if st.button(ui.tr("hh.save"), key="pm_assign_save", type="primary"):
+                        save(party_members.assign, ui.tr("hh.saved"), member_id=chosen,
+                             household_ids=[int(h) for h in picked], on=local_now().date())
+
 if keeper:
-    with tabs[2]:
+    with tabs["hh.tab.workbook"]:
         st.caption(ui.tr("hh.workbook_hint"))
         with ui.session() as s:
             exported = households_io.write_workbook(households_io.export_rows(s, user=user))

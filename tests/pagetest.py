@@ -9,12 +9,15 @@ from core.db import make_engine, migrate
 from tests.conftest import DEMO_TODAY, ROOT, new_database_url
 
 
-def demo_database(tmp_path_factory, name: str, cases: int = 300):
-    """Yield (url, engine) of a new demo county for one test module (its tests may write)."""
+def demo_database(tmp_path_factory, name: str, cases: int = 300, today=DEMO_TODAY):
+    """Yield (url, engine) of a new demo county for one test module (its tests may write). Pages read
+    the wall clock: a module whose pages look at a window around now (the week's re-reports, this
+    quarter) asks for a county made today (`today=local_now().date()`), as the app makes it on its
+    first start; a county made on a fixed day drifts out of such windows as days pass."""
     url = new_database_url(tmp_path_factory.mktemp(name))
     engine = make_engine(url)
     migrate(engine)
-    demo.load_demo(engine, cases=cases, today=DEMO_TODAY)
+    demo.load_demo(engine, cases=cases, today=today)
     yield url, engine
     engine.dispose()
 

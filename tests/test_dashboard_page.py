@@ -14,7 +14,7 @@ from tests.pagetest import button, demo_database, open_page
 
 @pytest.fixture(scope="module")
 def ddb(tmp_path_factory):
-    yield from demo_database(tmp_path_factory, "dashboard")
+    yield from demo_database(tmp_path_factory, "dashboard", today=local_now().date())  # alerts look back a week
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 """一户一档: a household's group (村民小组) and whether it is still on file, its phone indexed for
-the cases it reported
+the cases it reported; serving party members (在职党员进社区), the households they serve, and
+which of them made a visit
 
 Revision ID: 0013
 Revises: 0012
@@ -17,6 +18,35 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('party_member',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('key_selected', sa.Boolean(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['unit.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('party_member', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_party_member_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_party_member_unit_id'), ['unit_id'], unique=False)
+    op.create_table('party_member_household',
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('assigned_on', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'], ),
+    sa.ForeignKeyConstraint(['member_id'], ['party_member.id'], ),
+    sa.PrimaryKeyConstraint('member_id', 'household_id')
+    )
+    with op.batch_alter_table('party_member_household', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_party_member_household_household_id'), ['household_id'], unique=False)
+    with op.batch_alter_table('visit', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('party_member_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_visit_party_member_id'), ['party_member_id'], unique=False)
+        batch_op.create_foreign_key('fk_visit_party_member_id', 'party_member', ['party_member_id'], ['id'])
     with op.batch_alter_table('household', schema=None) as batch_op:
         batch_op.add_column(sa.Column('group_name', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False,
                                       server_default=''))
@@ -28,6 +58,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('visit', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_visit_party_member_id', type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_visit_party_member_id'))
+        batch_op.drop_column('party_member_id')
+    op.drop_table('party_member_household')
+    op.drop_table('party_member')
     with op.batch_alter_table('household', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_household_phone'))
         batch_op.drop_column('active')
