@@ -835,7 +835,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "pm.col.due": ("本季度应访", "Due this quarter"),
     "pm.col.visited": ("已走访", "Visited"),
     "pm.below": ("低于 40%", "below 40 %"),
-    "pm.not_yet": ("未达标", "not yet"),
+    "pm.not_yet": ("尚未访完", "not yet"),
     "pm.new": ("登记在职党员", "Register a serving party member"),
     "pm.key_selected": ("重点选派", "Key-selected"),
     "pm.assign": ("安排联系服务户", "Assign households"),
