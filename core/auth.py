@@ -48,6 +48,8 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({Role.clerk, Role.supervisor, Role.leader, Role.admin})),  # core.callback.READERS
     PageSpec("households", "pages/households.py", ":material/cottage:",
              frozenset({Role.clerk, Role.admin, Role.supervisor, Role.liaison})),
+    PageSpec("panel", "pages/panel.py", ":material/groups:",
+             frozenset({Role.clerk, Role.admin, Role.supervisor, Role.leader})),  # core.panel.READERS
     PageSpec("dashboard", "pages/dashboard.py", ":material/monitoring:", STAFF_ROLES, section="analysis"),
     PageSpec("scores", "pages/scores.py", ":material/leaderboard:", STAFF_ROLES, section="analysis"),
     PageSpec("topics", "pages/topics.py", ":material/target:", STAFF_ROLES, section="analysis"),

@@ -847,6 +847,18 @@ def _party_members(session: Session, county: County, rng: random.Random, now: da
                                                 now=datetime.combine(day, now.time()), party_member_id=member.id)
 
 
+def _panel_pool(session: Session, county: County, rng: random.Random) -> None:
+    """民事民议: the county's citizens' representatives — a few county-wide, four per township."""
+    from core import panel
+    from core.models import RepresentativeKind
+    clerk = auth.load_current_user(session, "clerk")
+    kinds = list(RepresentativeKind)
+    for township_id in [None, *county.township_ids]:
+        for _ in range(6 if township_id is None else 4):
+            panel.save_representative(session, actor=clerk, name=person_name(rng), phone=phone_number(rng),
+                                      kind=rng.choice(kinds), township_id=township_id)
+
+
 def load_demo(engine: Engine, *, cases: int = 2000, seed: int = 20261121, today: date,
               progress: Callable[[int], None] | None = None) -> dict:
     """Fill an empty database with the demo county. Refuses a database that already has users."""
@@ -867,6 +879,7 @@ def load_demo(engine: Engine, *, cases: int = 2000, seed: int = 20261121, today:
             events += burst
         _callback_checks(session, rng, now)
         _party_members(session, county, random.Random(f"{seed}:party_members"), now)  # its own stream: the cases stay as they were
+        _panel_pool(session, county, random.Random(f"{seed}:panel"))
     return {"cases": cases, "events": events, "villages": len(county.villages),
             "leaders": len(county.leader_ids), "accounts": len(DEMO_ACCOUNTS)}
 

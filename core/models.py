@@ -140,6 +140,8 @@ class CaseAction(StrEnum):
     reschedule = "reschedule"  # a system note: the deadline recomputed once a year's schedule was entered
     attach = "attach"  # a note: files added to a case after it was filed
     agenda_outcome = "agenda_outcome"  # a note: what a reception decided on the case, from its agenda
+    panel_draw = "panel_draw"  # a note: 民事民议, the citizens' panel drawn for the case
+    panel_hearing = "panel_hearing"  # a note: the panel's hearing, its statements and vote
 
 
 class LiaisonSource(StrEnum):
@@ -151,6 +153,22 @@ class LiaisonSource(StrEnum):
     veteran = "veteran"
     entrepreneur = "entrepreneur"
     other = "other"
+
+
+class RepresentativeKind(StrEnum):
+    """Where a citizens' panel representative (群众议事代表) comes from (S1 民事民议)."""
+
+    deputy = "deputy"
+    expert = "expert"
+    notable = "notable"
+    resident = "resident"
+
+
+class PanelVote(StrEnum):
+    in_favour = "in_favour"
+    against = "against"
+    abstain = "abstain"
+    absent = "absent"
 
 
 class HouseholdCategory(StrEnum):
@@ -848,3 +866,42 @@ case_hours = sa.Table(
     sa.Column("cases", sa.Integer, nullable=False, server_default="0"),
     sqlite_with_rowid=False,
 )
+
+
+class Representative(SQLModel, table=True):
+    """群众议事代表: a member of the citizens' panel pool (S1 民事民议), of a township or the county."""
+
+    __tablename__ = "panel_representative"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=40)
+    phone: str | None = Field(default=None, max_length=30)
+    kind: RepresentativeKind = Field(sa_type=_enum(RepresentativeKind))
+    township_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    active: bool = True
+
+
+class PanelDraw(SQLModel, table=True):
+    """评理团: the panel drawn for one dispute. The pool as it stood, who was left out and why, and
+    the seed are kept, so anyone can draw again and get the same panel."""
+
+    __tablename__ = "panel_draw"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", unique=True)
+    size: int
+    seed: int
+    township_id: int | None = Field(default=None, foreign_key="unit.id")  # the pool's township, None: the county
+    pool: list = Field(default_factory=list, sa_type=sa.JSON)  # ids of the active representatives, sorted
+    excluded: dict = Field(default_factory=dict, sa_type=sa.JSON)  # id (as text) → why: party, conflict
+    drawn_at: NaiveDatetime
+    drawn_by_id: int | None = Field(default=None, foreign_key="user.id")
+    heard_on: date | None = None
+
+
+class PanelSeat(SQLModel, table=True):
+    __tablename__ = "panel_seat"
+
+    draw_id: int = Field(foreign_key="panel_draw.id", primary_key=True)
+    representative_id: int = Field(foreign_key="panel_representative.id", primary_key=True)
+    vote: PanelVote | None = Field(default=None, sa_type=_enum(PanelVote))

@@ -92,7 +92,7 @@ TABLE: dict[S, dict[A, Rule]] = {
 
 # Notes in the log that change no stage: the system's reschedule when a year's holidays are
 # entered, and files added to a case after it was filed.
-NOTES: frozenset[A] = frozenset({A.reschedule, A.attach, A.agenda_outcome})
+NOTES: frozenset[A] = frozenset({A.reschedule, A.attach, A.agenda_outcome, A.panel_draw, A.panel_hearing})
 # Actions a person takes on an existing case (register creates one; import_ledger is bulk).
 CASE_ACTIONS: tuple[A, ...] = tuple(a for a in A if a not in (A.register, A.import_ledger, *NOTES))
 TERMINAL: frozenset[S] = frozenset({S.closed, S.explained, S.merged})

@@ -11,7 +11,7 @@ from core import sheets as casefile_sheets
 from core.clock import local_now
 from core.errors import DomainError
 from core.labels import TEXT
-from core.models import (CaseAction, CaseStatus, Channel, FeedbackChannel, Priority, Rating, ReturnReason, Role,
+from core.models import (CaseAction, CaseStatus, Channel, FeedbackChannel, PanelVote, Priority, Rating, ReturnReason, Role,
                          TemplateKind, Tier, Truthfulness)
 
 user = ui.require_page("case")
@@ -250,6 +250,8 @@ def describe(details: dict) -> str:
             value = category_names.get(value, value)
         elif isinstance(value, list):
             value = "、".join(map(str, value))
+        elif isinstance(value, dict):  # a panel's tally: each vote with its count
+            value = "、".join(f"{ui.lbl(k, PanelVote) if k in PanelVote.__members__ else k} {n}" for k, n in value.items())
         elif value is True:
             value = "✓"
         elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?", value):

@@ -266,7 +266,7 @@ if members_shown:
                 hide_index=True, width="stretch")
             st.markdown(f"#### {ui.tr('pm.quarter')}")
             st.dataframe(pd.DataFrame({
-                ui.tr("field.member_name"): table["name"], ui.tr("field.work_unit_id"): table["unit"],
+                ui.tr("field.member_label"): table["name"], ui.tr("field.work_unit_id"): table["unit"],
                 ui.tr("field.community_id"): table["community"],
                 ui.tr("pm.col.households"): table["households"].map(lambda n: f"{n} / {party_members.HOUSEHOLDS_EACH}"),
                 ui.tr("pm.col.due"): table["due"], ui.tr("pm.col.visited"): table["visited"],
@@ -279,7 +279,7 @@ if members_shown:
                 errors = ui.field_errors("pm_new")
                 with st.form("pm_new"):
                     c1, c2 = st.columns(2)
-                    name = c1.text_input(ui.tr("field.member_name") + " *", max_chars=40, key="pm_new_name")
+                    name = c1.text_input(ui.tr("field.member_label") + " *", max_chars=40, key="pm_new_name")
                     phone = c2.text_input(ui.tr("field.phone"), max_chars=30, key="pm_new_phone")
                     unit = c1.selectbox(ui.tr("field.work_unit_id") + " *", [u.id for u in work_units], index=None,
                                         format_func={u.id: u.name for u in work_units}.get, key="pm_new_unit")
@@ -296,7 +296,7 @@ if members_shown:
             if not active.empty:
                 with st.expander(ui.tr("pm.assign"), icon=":material/diversity_1:"):
                     names = dict(zip(active["id"], active["name"] + " · " + active["community"]))
-                    chosen = st.selectbox(ui.tr("field.member_name"), list(names), format_func=names.get, key="pm_member")
+                    chosen = st.selectbox(ui.tr("field.member_label"), list(names), format_func=names.get, key="pm_member")
                     with ui.session() as s:
                         pool = party_members.candidates(s, user=user, member_id=chosen)
                         current = [h for h in pool["id"] if party_members.serves(s, chosen, int(h))]

@@ -1,6 +1,7 @@
 """一户一档: a household's group (村民小组) and whether it is still on file, its phone indexed for
 the cases it reported; serving party members (在职党员进社区), the households they serve, and
-which of them made a visit
+which of them made a visit; the citizens' panel (民事民议): its representatives, a case's drawn
+panel with its seed and pool, and the seats with their votes
 
 Revision ID: 0013
 Revises: 0012
@@ -43,6 +44,43 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('party_member_household', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_party_member_household_household_id'), ['household_id'], unique=False)
+    op.create_table('panel_representative',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('township_id', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['township_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('panel_representative', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_panel_representative_township_id'), ['township_id'], unique=False)
+    op.create_table('panel_draw',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('seed', sa.Integer(), nullable=False),
+    sa.Column('township_id', sa.Integer(), nullable=True),
+    sa.Column('pool', sa.JSON(), nullable=False),
+    sa.Column('excluded', sa.JSON(), nullable=False),
+    sa.Column('drawn_at', sa.DateTime(), nullable=False),
+    sa.Column('drawn_by_id', sa.Integer(), nullable=True),
+    sa.Column('heard_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.ForeignKeyConstraint(['drawn_by_id'], ['user.id'], ),
+    sa.ForeignKeyConstraint(['township_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('case_id')
+    )
+    op.create_table('panel_seat',
+    sa.Column('draw_id', sa.Integer(), nullable=False),
+    sa.Column('representative_id', sa.Integer(), nullable=False),
+    sa.Column('vote', sa.String(length=13), nullable=True),
+    sa.ForeignKeyConstraint(['draw_id'], ['panel_draw.id'], ),
+    sa.ForeignKeyConstraint(['representative_id'], ['panel_representative.id'], ),
+    sa.PrimaryKeyConstraint('draw_id', 'representative_id')
+    )
     with op.batch_alter_table('visit', schema=None) as batch_op:
         batch_op.add_column(sa.Column('party_member_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_visit_party_member_id'), ['party_member_id'], unique=False)
@@ -62,6 +100,9 @@ def downgrade() -> None:
         batch_op.drop_constraint('fk_visit_party_member_id', type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_visit_party_member_id'))
         batch_op.drop_column('party_member_id')
+    op.drop_table('panel_seat')
+    op.drop_table('panel_draw')
+    op.drop_table('panel_representative')
     op.drop_table('party_member_household')
     op.drop_table('party_member')
     with op.batch_alter_table('household', schema=None) as batch_op:
