@@ -847,6 +847,29 @@ def _party_members(session: Session, county: County, rng: random.Random, now: da
                                                 now=datetime.combine(day, now.time()), party_member_id=member.id)
 
 
+def _link_leaders(session: Session, county: County, rng: random.Random, now: datetime) -> None:
+    """片组户: a link leader per village keeping in touch with up to five of its households, and the
+    supervision office's spot checks this quarter in about a third of the villages."""
+    from core import households
+    clerk = auth.load_current_user(session, "clerk")
+    supervisor = auth.load_current_user(session, "supervisor")
+    start = households.quarter_of(now.date())[0]
+    for village_id, _township_id, _name in county.villages:
+        homes = session.exec(select(Household).where(Household.village_id == village_id, Household.active == True)  # noqa: E712
+                             .order_by(Household.id)).all()
+        if not homes:
+            continue
+        linked = homes[:households.LINKED_MAX]
+        households.save_link_leader(session, actor=clerk, village_id=village_id, name=person_name(rng),
+                                    phone=phone_number(rng), group_name=linked[0].group_name,
+                                    household_ids=[h.id for h in linked])
+        if rng.random() < 0.35:
+            day = start + timedelta(days=rng.randint(0, max(0, (now.date() - start).days)))
+            households.record_visit(session, actor=supervisor, household_id=rng.choice(linked).id, visited_on=day,
+                                    notes="抽查：户主知道自己的联户长，本季度联系过。", now=datetime.combine(day, now.time()),
+                                    spot_check=True)
+
+
 def _panel_pool(session: Session, county: County, rng: random.Random) -> None:
     """民事民议: the county's citizens' representatives — a few county-wide, four per township."""
     from core import panel
@@ -880,6 +903,7 @@ def load_demo(engine: Engine, *, cases: int = 2000, seed: int = 20261121, today:
         _callback_checks(session, rng, now)
         _party_members(session, county, random.Random(f"{seed}:party_members"), now)  # its own stream: the cases stay as they were
         _panel_pool(session, county, random.Random(f"{seed}:panel"))
+        _link_leaders(session, county, random.Random(f"{seed}:links"), now)
     return {"cases": cases, "events": events, "villages": len(county.villages),
             "leaders": len(county.leader_ids), "accounts": len(DEMO_ACCOUNTS)}
 

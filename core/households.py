@@ -23,10 +23,12 @@ from core.errors import DomainError
 from core.intake import CONTENT_MAX, CONTENT_MIN, NAME_MAX, collect, normalize_phone, text_field
 from core.ledger import visible_cases
 from core.workbook import enum_value
-from core.models import (Case, Channel, Household, HouseholdCategory as HC, HouseholdTag, Liaison, PartyMember,
-                         PartyMemberHousehold, Role, Unit, UnitKind, Visit)
+from core.models import (Case, Channel, Household, HouseholdCategory as HC, HouseholdTag, Liaison, LinkLeader,
+                         PartyMember, PartyMemberHousehold, Role, Unit, UnitKind, Visit)
 
 KEEPERS = (Role.clerk, Role.admin)  # the whole county's file
+SPOT_CHECKERS = (Role.clerk, Role.supervisor)  # 抽查 the 片组户 links
+LINKED_MAX = 5  # households a link leader keeps in touch with (片组户)
 READERS = (*KEEPERS, Role.supervisor, Role.liaison)
 FIVE_KINDS = (HC.assisted, HC.three_nos, HC.empty_nest, HC.petitioner, HC.representative)  # S1 五类户
 MUST_VISIT = (HC.extreme_poverty, HC.old_party_member, HC.left_behind, HC.lonely_elder, HC.big_grower,
@@ -233,6 +235,7 @@ class HouseholdFile:
     cases: pd.DataFrame  # the cases it reported or a visit turned into, that the user may see
     may_write: bool
     members: list[PartyMember]  # the party members who serve it
+    link_leader: LinkLeader | None  # its 联户长 (片组户)
 
 
 def household_file(session: Session, *, user: CurrentUser, household_id: int) -> HouseholdFile:
@@ -255,14 +258,18 @@ def household_file(session: Session, *, user: CurrentUser, household_id: int) ->
     return HouseholdFile(household=household, village=village.name, township=township.name if township else "",
                          categories=tags_of(session, [household.id])[household.id], visits=list(visits),
                          cases=cases, may_write=_may_write(session, user, household.village_id),
-                         members=members_of(session, household.id))
+                         members=members_of(session, household.id),
+                         link_leader=session.get(LinkLeader, household.link_leader_id) if household.link_leader_id else None)
 
 
 def record_visit(session: Session, *, actor: CurrentUser, household_id: int, visited_on: date, notes: str,
-                 now: datetime, party_member_id: int | None = None) -> Visit:
+                 now: datetime, party_member_id: int | None = None, spot_check: bool = False) -> Visit:
     """民情日记: a visit to a household and what was heard, written down by the actor; made by the
-    actor, or by a party member who serves the household (core.party_members)."""
-    household = _household(session, actor, household_id, write=True)
+    actor, or by a party member who serves the household (core.party_members). A spot check (抽查)
+    is the center's or the supervision office's own visit to see that the 片组户 link works."""
+    if spot_check and not actor.has(*SPOT_CHECKERS):
+        raise DomainError("error.permission")
+    household = _household(session, actor, household_id, write=not spot_check)
     if not household.active:
         raise DomainError("error.household_inactive")
     visitor = actor.display_name[:40]
@@ -284,7 +291,7 @@ def record_visit(session: Session, *, actor: CurrentUser, household_id: int, vis
     v = collect({"visited_on": day,
                  "notes": lambda: text_field(notes, "notes", required=True, low=CONTENT_MIN, high=VISIT_NOTES_MAX)})
     visit = Visit(household_id=household.id, visitor_id=actor.id, visitor_name=visitor, party_member_id=party_member_id,
-                  visited_on=v["visited_on"], notes=v["notes"])
+                  visited_on=v["visited_on"], notes=v["notes"], spot_check=bool(spot_check))
     session.add(visit)
     session.flush()
     return visit
@@ -340,3 +347,86 @@ def checklist(session: Session, *, user: CurrentUser, quarter: tuple[date, date]
                              quarter=quarter)
     due = frame["categories"].map(lambda tags: any(t in MUST_VISIT for t in tags)) & (frame["in_quarter"] == 0)
     return frame[due].reset_index(drop=True)
+
+
+# ---- 片组户: link leaders and their households ------------------------------------------------------
+
+def save_link_leader(session: Session, *, actor: CurrentUser, village_id: int | None, name: str,
+                     group_name: str | None = None, phone: str | None = None, active: bool = True,
+                     leader_id: int | None = None, household_ids: list[int] | None = None) -> LinkLeader:
+    """A group's 联户长, kept by the center or by the village's liaison; with `household_ids`, the
+    households they keep in touch with (see link)."""
+    row = session.get(LinkLeader, leader_id) if leader_id is not None else None
+    v = collect({
+        "village_id": lambda: _village(session, village_id),
+        "name": lambda: text_field(name, "member_name", required=True, high=NAME_MAX),
+        "group_name": lambda: text_field(group_name, "group_name", required=False, high=GROUP_MAX) or "",
+        "phone": lambda: normalize_phone(phone),
+    })
+    if not _may_write(session, actor, v["village_id"]) or (row is not None and
+                                                         not _may_write(session, actor, row.village_id)):
+        raise DomainError("error.permission")
+    if row is None:
+        row = LinkLeader(**v, active=bool(active))
+        session.add(row)
+    else:
+        if row.village_id != v["village_id"]:  # its households stay in the village it left
+            for household in session.exec(select(Household).where(Household.link_leader_id == row.id)):
+                household.link_leader_id = None
+        for k, value in {**v, "active": bool(active)}.items():
+            setattr(row, k, value)
+    session.flush()
+    if household_ids is not None:
+        link(session, actor=actor, leader_id=row.id, household_ids=household_ids)
+    return row
+
+
+def link(session: Session, *, actor: CurrentUser, leader_id: int, household_ids: list[int]) -> None:
+    """The households a link leader keeps in touch with: at most five, of the leader's village; a
+    household has one link leader, so linking it here unlinks it from another."""
+    leader = session.get(LinkLeader, leader_id)
+    if leader is None or not leader.active:
+        raise DomainError("error.link_leader_not_found")
+    if not _may_write(session, actor, leader.village_id):
+        raise DomainError("error.permission")
+    wanted = set(household_ids)
+    if len(wanted) > LINKED_MAX:
+        raise DomainError("error.link_too_many", field="household_ids", n=LINKED_MAX)
+    rows = session.exec(select(Household).where(Household.id.in_(wanted))).all() if wanted else []
+    if len(rows) != len(wanted) or any(h.village_id != leader.village_id or not h.active for h in rows):
+        raise DomainError("error.link_household", field="household_ids")
+    for household in session.exec(select(Household).where(Household.link_leader_id == leader.id)):
+        if household.id not in wanted:
+            household.link_leader_id = None
+    for household in rows:
+        household.link_leader_id = leader.id
+    session.flush()
+
+
+def link_leaders(session: Session, *, user: CurrentUser, quarter: tuple[date, date], township_id: int | None = None,
+                 village_id: int | None = None) -> pd.DataFrame:
+    """片组户 per link leader: the households linked (at most five) and how many of them the center or
+    the supervision office spot-checked in the quarter."""
+    village, town = sa.orm.aliased(Unit), sa.orm.aliased(Unit)
+    linked = (select(func.count()).select_from(Household)
+              .where(Household.link_leader_id == LinkLeader.id, Household.active == True)  # noqa: E712
+              .scalar_subquery())
+    checked = (select(func.count(func.distinct(Visit.household_id))).join(Household, Household.id == Visit.household_id)
+               .where(Household.link_leader_id == LinkLeader.id, Visit.spot_check == True,  # noqa: E712
+                      Visit.visited_on.between(*quarter)).scalar_subquery())
+    query = (select(LinkLeader.id, town.name.label("township"), village.name.label("village"), LinkLeader.group_name,
+                    LinkLeader.name, LinkLeader.phone, LinkLeader.village_id, linked.label("linked"),
+                    checked.label("spot_checked"))
+             .join(village, village.id == LinkLeader.village_id).join(town, town.id == village.parent_id, isouter=True)
+             .where(LinkLeader.active == True))  # noqa: E712
+    reach = villages_in_reach(session, user)
+    if reach is not None:
+        query = query.where(LinkLeader.village_id.in_(reach))
+    if village_id is not None:
+        query = query.where(LinkLeader.village_id == village_id)
+    elif township_id is not None:
+        query = query.where(village.parent_id == township_id)
+    rows = session.exec(query.order_by(town.name, village.name, LinkLeader.group_name, LinkLeader.name)).all()
+    return pd.DataFrame([dict(r._mapping) for r in rows],
+                        columns=["id", "township", "village", "group_name", "name", "phone", "village_id", "linked",
+                                 "spot_checked"])

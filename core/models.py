@@ -521,6 +521,21 @@ class Household(SQLModel, table=True):
     members: int = 1
     notes: str = Field(default="", max_length=500)
     active: bool = True  # off when the household moved away or was dissolved; its history stays
+    link_leader_id: int | None = Field(default=None, foreign_key="link_leader.id", index=True)  # 片组户: its 联户长
+
+
+class LinkLeader(SQLModel, table=True):
+    """片组户 (S2 part 3): a group leader, party member or village cadre of a village's group who keeps
+    in touch with up to five households of it — the last link between the village and a household."""
+
+    __tablename__ = "link_leader"
+
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="unit.id", index=True)
+    group_name: str = Field(default="", max_length=40)
+    name: str = Field(max_length=40)
+    phone: str | None = Field(default=None, max_length=30)
+    active: bool = True
 
 
 class HouseholdTag(SQLModel, table=True):
@@ -539,6 +554,7 @@ class Visit(SQLModel, table=True):
     visited_on: date = Field(index=True)
     notes: str = Field(default="", sa_type=sa.Text)
     case_id: int | None = Field(default=None, foreign_key="case.id")
+    spot_check: bool = False  # 抽查: the center or the supervision office checking the 片组户 link
 
 
 class PartyMember(SQLModel, table=True):

@@ -163,10 +163,13 @@ with tabs["hh.tab.file"]:
                                           "" if h.active else ui.tr("hh.inactive")) if p))
         if h.notes:
             st.caption(ui.md(h.notes))
+        st.caption(ui.tr("hh.link_leader", name=ui.md(file.link_leader.name), phone=file.link_leader.phone or "")
+                   if file.link_leader else ui.tr("hh.no_link_leader"))
         left, right = st.columns([3, 2])
         with left:
             st.markdown(f"#### {ui.tr('hh.diary')}")
-            if file.may_write and h.active:
+            checker = user.has(*households.SPOT_CHECKERS)
+            if (file.may_write or checker) and h.active:
                 errors = ui.field_errors("hh_visit")
                 with st.form("hh_visit"):
                     day = st.date_input(ui.tr("field.visited_on") + " *", value=now.date(), max_value=now.date(),
@@ -174,21 +177,25 @@ with tabs["hh.tab.file"]:
                     notes = st.text_area(ui.tr("hh.heard") + " *", key="hh_visit_notes", max_chars=2000,
                                          placeholder=ui.tr("hh.heard_hint"), height=100)
                     member_id = None
-                    if file.members:
+                    if file.members and file.may_write:
                         served_by = {m.id: m.name for m in file.members}
                         member_id = st.selectbox(ui.tr("field.party_member_id"), [None, *served_by], key="hh_visit_member",
                                                  format_func=lambda i: ui.tr("hh.visit_by_me") if i is None else served_by[i])
+                    spot_check = st.checkbox(ui.tr("hh.spot_check"), value=not file.may_write, key="hh_visit_spot",
+                                             disabled=not file.may_write) if checker else False
                     for field, message in errors.items():
                         st.error(message)
                     if st.form_submit_button(ui.tr("hh.record_visit"), type="primary", icon=":material/edit_note:"):
                         save(households.record_visit, ui.tr("hh.visit_saved"), form="hh_visit",
                              clear=("hh_visit_notes",), household_id=h.id, party_member_id=member_id,
+                             spot_check=spot_check,
                              visited_on=day, notes=notes, now=local_now())
             if not file.visits:
                 st.info(ui.tr("hh.no_visits"))
             for visit in file.visits[:30]:
                 with st.container(border=True):
-                    st.markdown(f"**{visit.visited_on:%Y-%m-%d}** · {ui.md(visit.visitor_name)}")
+                    st.markdown(f"**{visit.visited_on:%Y-%m-%d}** · {ui.md(visit.visitor_name)}"
+                                + (f" · :orange-badge[{ui.tr('hh.spot_checked')}]" if visit.spot_check else ""))
                     st.write(visit.notes)
                     if visit.case_id is not None:
                         code = file.cases.loc[file.cases["id"] == visit.case_id, "tracking_code"]
@@ -242,6 +249,40 @@ with tabs["hh.tab.checklist"]:
                 lambda tags: tags_text([t for t in tags if t in households.MUST_VISIT])),
             ui.tr("hh.col.last_visit"): todo["last_visit"].map(lambda d: ui.tr("hh.never") if pd.isna(d) else f"{d:%Y-%m-%d}"),
         }), hide_index=True, width="stretch")
+
+    st.markdown(f"#### {ui.tr('hh.chain')}")
+    st.caption(ui.tr("hh.chain_about", n=households.LINKED_MAX))
+    with ui.session() as s:
+        chain = households.link_leaders(s, user=user, quarter=span, township_id=town_q, village_id=village_q)
+    if chain.empty:
+        st.info(ui.tr("hh.chain_none"))
+    else:
+        st.dataframe(pd.DataFrame({
+            ui.tr("field.township_id"): chain["township"].fillna(""), ui.tr("field.village_id"): chain["village"],
+            ui.tr("field.group_name"): chain["group_name"], ui.tr("field.member_name"): chain["name"],
+            ui.tr("field.phone"): chain["phone"].fillna(""),
+            ui.tr("hh.col.linked"): chain["linked"].map(lambda n: f"{n} / {households.LINKED_MAX}"),
+            ui.tr("hh.col.spot_checked"): chain["spot_checked"]}), hide_index=True, width="stretch")
+    if keeper or station is not None:
+        with st.expander(ui.tr("hh.new_leader"), icon=":material/link:"):
+            if reach is None:
+                _t, leader_village = place_pick("hh_lead", *st.columns(2), required=True)
+            else:
+                leader_village = station
+            c1, c2, c3 = st.columns(3)
+            lead_group = c1.text_input(ui.tr("field.group_name"), max_chars=40, key="hh_lead_group")
+            lead_name = c2.text_input(ui.tr("field.member_name") + " *", max_chars=40, key="hh_lead_name")
+            lead_phone = c3.text_input(ui.tr("field.phone"), max_chars=30, key="hh_lead_phone")
+            with ui.session() as s:
+                pool = households.households_frame(s, user=user, filters=households.HouseholdFilter(
+                    village_id=leader_village)) if leader_village else None
+            options = dict(zip(pool["id"], pool["group_name"] + " " + pool["head_name"])) if pool is not None else {}
+            linked = st.multiselect(ui.tr("hh.leader_households", n=households.LINKED_MAX), list(options),
+                                    format_func=options.get, max_selections=households.LINKED_MAX, key="hh_lead_homes")
+            if st.button(ui.tr("hh.save"), key="hh_lead_save", type="primary"):
+                save(households.save_link_leader, ui.tr("hh.saved"), clear=("hh_lead_name", "hh_lead_phone", "hh_lead_homes"),
+                     village_id=leader_village, name=lead_name, group_name=lead_group, phone=lead_phone,
+                     household_ids=[int(i) for i in linked])
 
 if members_shown:
     with tabs["hh.tab.members"]:

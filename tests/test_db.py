@@ -162,3 +162,17 @@ def test_bulk_insert_drops_nul_bytes_and_refuses_what_it_cannot_store(world_sess
     assert stored.imported is False  # a column the rows do not name gets its default
     with pytest.raises(ValueError, match="no column"):
         bulk_insert(connection, events, [{**row, "colour": "red"}])
+
+
+def test_the_newest_migration_goes_down_and_up_again(empty_url):
+    from alembic import command
+
+    from core.db import alembic_config
+    engine = make_engine(empty_url)
+    migrate(engine)
+    head = head_revision()
+    command.downgrade(alembic_config(engine), "-1")
+    assert current_revision(engine) not in (None, head)
+    command.upgrade(alembic_config(engine), "head")
+    assert current_revision(engine) == head
+    engine.dispose()

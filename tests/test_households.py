@@ -270,3 +270,41 @@ def test_the_cli_imports_checks_and_exports_the_households(tmp_path, monkeypatch
     book.save(template)
     assert cli.main(["households", "import", str(template)]) == 2
     assert "row 3, column 村社区" in capsys.readouterr().err
+
+
+def test_a_link_leader_keeps_five_households_of_the_village_and_is_spot_checked_by_quarter(world_session):
+    session, world = world_session
+    clerk, liaison, supervisor = world.users[Role.clerk], world.users[Role.liaison], world.users[Role.supervisor]
+    homes = [add(session, world, f"联户{i}", phone=f"1390000010{i}") for i in range(6)]
+    elsewhere = add(session, world, "外村户", phone="13900000199", village=other_village(session, world))
+    with pytest.raises(FormErrors) as refused:
+        households.save_link_leader(session, actor=liaison, village_id=None, name="", phone="1")
+    assert set(refused.value.errors) == {"village_id", "name", "phone"}
+    leader = households.save_link_leader(session, actor=liaison, village_id=world.units["village"], name="组长甲",
+                                         group_name="一组", phone="13900000200")
+    with pytest.raises(DomainError, match="may not"):  # a liaison keeps only their own station's
+        households.save_link_leader(session, actor=liaison, village_id=elsewhere.village_id, name="组长乙")
+    with pytest.raises(DomainError, match="at most 5"):
+        households.link(session, actor=liaison, leader_id=leader.id, household_ids=[h.id for h in homes])
+    with pytest.raises(DomainError, match="leader's village"):
+        households.link(session, actor=liaison, leader_id=leader.id, household_ids=[homes[0].id, elsewhere.id])
+    households.link(session, actor=liaison, leader_id=leader.id, household_ids=[h.id for h in homes[:5]])
+    other = households.save_link_leader(session, actor=clerk, village_id=world.units["village"], name="组长丙")
+    households.link(session, actor=clerk, leader_id=other.id, household_ids=[homes[4].id, homes[5].id])
+    assert session.get(Household, homes[4].id).link_leader_id == other.id  # one link leader per household
+    assert households.household_file(session, user=liaison, household_id=homes[0].id).link_leader.name == "组长甲"
+    with pytest.raises(DomainError, match="may not"):  # a spot check is the center's or the supervision office's
+        households.record_visit(session, actor=liaison, household_id=homes[0].id, visited_on=date(2026, 9, 30),
+                                notes="抽查联户长联系情况。", now=NOW, spot_check=True)
+    for day, home in ((date(2026, 9, 30), homes[0]), (date(2026, 10, 1), homes[1]), (date(2026, 11, 2), homes[1])):
+        households.record_visit(session, actor=supervisor, household_id=home.id, visited_on=day,
+                                notes="抽查：户主知道联户长，本月联系过。", now=NOW, spot_check=True)
+    households.record_visit(session, actor=liaison, household_id=homes[2].id, visited_on=date(2026, 10, 5),
+                            notes="日常走访，不是抽查。", now=NOW)
+    q4 = households.link_leaders(session, user=supervisor, quarter=households.quarter_of(date(2026, 10, 1)))
+    q3 = households.link_leaders(session, user=clerk, quarter=households.quarter_of(date(2026, 9, 30)))
+    rows = {r.name: (r.linked, r.spot_checked) for r in q4.itertuples()}
+    assert rows == {"组长甲": (4, 1), "组长丙": (2, 0)}
+    assert {r.name: r.spot_checked for r in q3.itertuples()} == {"组长甲": 1, "组长丙": 0}
+    with pytest.raises(DomainError, match="may not"):
+        households.link_leaders(session, user=world.users[Role.leader], quarter=households.quarter_of(NOW.date()))

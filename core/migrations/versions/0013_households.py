@@ -1,7 +1,8 @@
 """一户一档: a household's group (村民小组) and whether it is still on file, its phone indexed for
 the cases it reported; serving party members (在职党员进社区), the households they serve, and
 which of them made a visit; the citizens' panel (民事民议): its representatives, a case's drawn
-panel with its seed and pool, and the seats with their votes
+panel with its seed and pool, and the seats with their votes; 片组户: each group's link leaders
+(联户长), the households each keeps in touch with, and spot-check visits
 
 Revision ID: 0013
 Revises: 0012
@@ -19,6 +20,18 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('link_leader',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_id', sa.Integer(), nullable=False),
+    sa.Column('group_name', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['village_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('link_leader', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_link_leader_village_id'), ['village_id'], unique=False)
     op.create_table('party_member',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -85,11 +98,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('party_member_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_visit_party_member_id'), ['party_member_id'], unique=False)
         batch_op.create_foreign_key('fk_visit_party_member_id', 'party_member', ['party_member_id'], ['id'])
+        batch_op.add_column(sa.Column('spot_check', sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table('visit', schema=None) as batch_op:
+        batch_op.alter_column('spot_check', server_default=None)
     with op.batch_alter_table('household', schema=None) as batch_op:
         batch_op.add_column(sa.Column('group_name', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False,
                                       server_default=''))
         batch_op.add_column(sa.Column('active', sa.Boolean(), nullable=False, server_default=sa.true()))
+        batch_op.add_column(sa.Column('link_leader_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_household_phone'), ['phone'], unique=False)
+        batch_op.create_index(batch_op.f('ix_household_link_leader_id'), ['link_leader_id'], unique=False)
+        batch_op.create_foreign_key('fk_household_link_leader_id', 'link_leader', ['link_leader_id'], ['id'])
     with op.batch_alter_table('household', schema=None) as batch_op:  # the defaults only filled the rows there were
         batch_op.alter_column('group_name', server_default=None)
         batch_op.alter_column('active', server_default=None)
@@ -97,6 +116,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('visit', schema=None) as batch_op:
+        batch_op.drop_column('spot_check')
         batch_op.drop_constraint('fk_visit_party_member_id', type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_visit_party_member_id'))
         batch_op.drop_column('party_member_id')
@@ -106,6 +126,10 @@ def downgrade() -> None:
     op.drop_table('party_member_household')
     op.drop_table('party_member')
     with op.batch_alter_table('household', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_household_link_leader_id', type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_household_link_leader_id'))
+        batch_op.drop_column('link_leader_id')
         batch_op.drop_index(batch_op.f('ix_household_phone'))
         batch_op.drop_column('active')
         batch_op.drop_column('group_name')
+    op.drop_table('link_leader')
