@@ -180,3 +180,25 @@ def compliance_figures(session: Session, *, user: CurrentUser, quarter: tuple[da
     shares = unit_shares(session, user=user)
     return {"compliant": int(table["compliant"].sum()), "members": len(table),
             "units_below": int(shares["below"].sum()), "units": len(shares)}
+
+
+def member_households(session: Session, *, user: CurrentUser, member_id: int,
+                      quarter: tuple[date, date]) -> pd.DataFrame:
+    """One member's households for the quarter: due or not yet, and the member's visits in it. Names
+    of households: for core.households' readers only."""
+    villages = households.villages_in_reach(session, user)
+    rows = session.exec(select(Household.id, Household.head_name, Household.group_name, Unit.name.label("village"),
+                               PartyMemberHousehold.assigned_on)
+                        .join(PartyMemberHousehold, PartyMemberHousehold.household_id == Household.id)
+                        .join(Unit, Unit.id == Household.village_id)
+                        .where(PartyMemberHousehold.member_id == member_id,
+                               sa.true() if villages is None else Household.village_id.in_(villages))
+                        .order_by(Household.id)).all()
+    visits: dict[int, list[date]] = {}
+    for household_id, day in session.exec(select(Visit.household_id, Visit.visited_on).where(
+            Visit.party_member_id == member_id, Visit.visited_on.between(*quarter)).order_by(Visit.visited_on)):
+        visits.setdefault(household_id, []).append(day)
+    return pd.DataFrame([{"id": r.id, "village": r.village, "group_name": r.group_name, "head_name": r.head_name,
+                          "assigned_on": r.assigned_on, "due": due_in(r.assigned_on, quarter),
+                          "visits": visits.get(r.id, [])} for r in rows],
+                        columns=["id", "village", "group_name", "head_name", "assigned_on", "due", "visits"])

@@ -313,6 +313,20 @@ if members_shown:
                 ui.tr("pm.col.due"): table["due"], ui.tr("pm.col.visited"): table["visited"],
                 ui.tr("pm.col.check"): table["compliant"].map(lambda ok: "✓" if ok else ui.tr("pm.not_yet"))}),
                 hide_index=True, width="stretch")
+            if not table.empty and user.has(*households.READERS):
+                ids = dict(zip(table["id"], table["name"] + " · " + table["unit"]))
+                one = st.selectbox(ui.tr("pm.one"), [None, *ids], key="pm_one",
+                                   format_func=lambda i: ui.tr("pm.pick_one") if i is None else ids[i])
+                if one is not None:
+                    with ui.session() as s:
+                        homes = party_members.member_households(s, user=user, member_id=one, quarter=quarter)
+                    st.dataframe(pd.DataFrame({
+                        ui.tr("field.village_id"): homes["village"], ui.tr("field.group_name"): homes["group_name"],
+                        ui.tr("field.head_name"): homes["head_name"],
+                        ui.tr("pm.col.assigned"): homes["assigned_on"].map(lambda d: f"{d:%Y-%m-%d}"),
+                        ui.tr("pm.col.due"): homes["due"].map(lambda due: "✓" if due else ui.tr("pm.next_quarter")),
+                        ui.tr("pm.col.visits"): homes["visits"].map(lambda days: "、".join(f"{d:%m-%d}" for d in days)
+                                                                    or "—")}), hide_index=True, width="stretch")
         if keeper:
             with ui.session() as s:
                 work_units = [u for u in network.handling_units(s) if u.kind in party_members.WORK_UNIT_KINDS]

@@ -107,3 +107,24 @@ def test_quarterly_compliance_counts_each_visit_in_its_own_quarter(world_session
     assert q4.loc["王党员", "compliant"]
     assert party_members.compliance_figures(session, user=world.users[Role.supervisor], quarter=Q4) == {
         "compliant": 2, "members": 2, "units_below": 0, "units": 1}
+
+
+def test_one_members_households_show_each_visit_and_what_is_due(world_session):
+    session, world = world_session
+    clerk = world.users[Role.clerk]
+    served = [household(session, world, f"明细户{i}") for i in range(3)]
+    m = member(session, world, "孙党员")
+    party_members.assign(session, actor=clerk, member_id=m.id, household_ids=[h.id for h in served[:2]],
+                         on=date(2026, 6, 1))
+    party_members.assign(session, actor=clerk, member_id=m.id, household_ids=[h.id for h in served],
+                         on=date(2026, 12, 20))
+    households.record_visit(session, actor=clerk, household_id=served[0].id, visited_on=date(2026, 10, 9),
+                            notes="党员入户走访。", now=NOW, party_member_id=m.id)
+    households.record_visit(session, actor=clerk, household_id=served[0].id, visited_on=date(2026, 9, 9),
+                            notes="上季度走访。", now=datetime(2026, 9, 9, 9), party_member_id=m.id)
+    homes = party_members.member_households(session, user=world.users[Role.supervisor], member_id=m.id,
+                                            quarter=Q4).set_index("head_name")
+    assert homes.loc["明细户0", "visits"] == [date(2026, 10, 9)] and homes.loc["明细户1", "visits"] == []
+    assert homes["due"].to_dict() == {"明细户0": True, "明细户1": True, "明细户2": False}
+    with pytest.raises(DomainError, match="may not"):  # a leader sees the checks, not the households
+        party_members.member_households(session, user=world.users[Role.leader], member_id=m.id, quarter=Q4)
