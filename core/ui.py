@@ -460,6 +460,41 @@ def show_error(exc: DomainError) -> None:
     st.error(exc.message(lang()))
 
 
+def workbook_import(key: str, run, *, message, with_sheet: bool = False, after=None) -> None:
+    """A workbook's upload with 检查 and 导入: `run(session, data, filename)` writes every good row and
+    returns a result with `errors` (CellError); nothing is kept unless none was refused and it is not
+    a check. Refusals are listed by (sheet,) row and column; `message(result, checked)` says what
+    was (or would be) done, and `after(result)` runs before the page reruns on an import."""
+    upload = st.file_uploader(tr("network.upload"), type=["xlsx", "csv"], key=f"{key}_upload")
+    dry, go = st.columns(2)
+    check = dry.button(tr("network.check"), key=f"{key}_check", disabled=upload is None)
+    write = go.button(tr("network.import"), type="primary", key=f"{key}_import", disabled=upload is None)
+    if upload is None or not (check or write):
+        return
+    try:
+        with session() as s:
+            result = run(s, upload.getvalue(), upload.name)
+            if result.errors or check:
+                s.rollback()
+            else:
+                s.commit()
+    except DomainError as exc:
+        show_error(exc)
+        return
+    if result.errors:
+        st.error(tr("network.import_refused", n=len(result.errors)))
+        st.table(pd.DataFrame([{**({tr("network.sheet"): c.sheet} if with_sheet else {}), tr("import.row"): c.row,
+                                tr("import.column"): c.column, tr("import.problem"): c.error.message(lang())}
+                               for c in result.errors]))
+    elif check:
+        st.success(message(result, True))
+    else:  # rerun, so that the page shows what was imported
+        flash(message(result, False))
+        if after is not None:
+            after(result)
+        st.rerun()
+
+
 def field_errors(form: str, exc: DomainError | None = None) -> dict[str, str]:
     """Messages per field of a form, kept across the rerun after a refused submit (FormErrors
     carries several; any other refusal sits under its own field or at the top)."""

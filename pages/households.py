@@ -374,31 +374,7 @@ if keeper:
                            icon=":material/download:", key="hh_template")
         c2.download_button(ui.tr("hh.export"), data=exported, file_name="一户一档.xlsx",
                            icon=":material/download:", key="hh_export")
-        upload = st.file_uploader(ui.tr("network.upload"), type=["xlsx", "csv"], key="hh_upload")
-        dry, go = st.columns(2)
-        check = dry.button(ui.tr("network.check"), key="hh_check", disabled=upload is None)
-        run = go.button(ui.tr("network.import"), type="primary", key="hh_import", disabled=upload is None)
-        if upload is not None and (check or run):
-            try:
-                with ui.session() as s:
-                    result = households_io.import_households(s, actor=user, data=upload.getvalue(),
-                                                             filename=upload.name)
-                    if result.errors or check:
-                        s.rollback()
-                    else:
-                        s.commit()
-            except DomainError as exc:
-                ui.show_error(exc)
-            else:
-                if result.errors:
-                    st.error(ui.tr("network.import_refused", n=len(result.errors)))
-                    st.table(pd.DataFrame([{ui.tr("import.row"): c.row, ui.tr("import.column"): c.column,
-                                            ui.tr("import.problem"): c.error.message(ui.lang())} for c in result.errors]))
-                else:
-                    message = ui.tr("hh.checked" if check else "hh.imported", created=result.created,
-                                    updated=result.updated)
-                    if check:
-                        st.success(message)
-                    else:
-                        ui.flash(message)
-                        st.rerun()
+        ui.workbook_import("hh", lambda s, data, name: households_io.import_households(s, actor=user, data=data,
+                                                                                  filename=name),
+                           message=lambda r, checked: ui.tr("hh.checked" if checked else "hh.imported",
+                                                            created=r.created, updated=r.updated))

@@ -272,39 +272,19 @@ with tabs[5]:
     c2.download_button(ui.tr("network.export"), data=exported, file_name="联络网络.xlsx",
                        icon=":material/download:", key="network_export")
     if admin:
-        upload = st.file_uploader(ui.tr("network.upload"), type=["xlsx", "csv"], key="network_upload")
-        dry, go = st.columns(2)
-        check = dry.button(ui.tr("network.check"), key="network_check", disabled=upload is None)
-        run = go.button(ui.tr("network.import"), type="primary", key="network_import", disabled=upload is None)
-        if upload is not None and (check or run):
-            try:
-                with ui.session() as s:
-                    result = network_io.import_network(s, actor=user, data=upload.getvalue(), filename=upload.name,
-                                                       now=local_now())
-                    if result.errors or check:
-                        s.rollback()
-                    else:
-                        s.commit()
-            except DomainError as exc:
-                ui.show_error(exc)
-            else:
-                if result.errors:
-                    st.error(ui.tr("network.import_refused", n=len(result.errors)))
-                    st.table(pd.DataFrame([{ui.tr("network.sheet"): c.sheet, ui.tr("import.row"): c.row,
-                                            ui.tr("import.column"): c.column,
-                                            ui.tr("import.problem"): c.error.message(ui.lang())} for c in result.errors]))
-                else:
-                    summary = "；".join(ui.tr("network.sheet_summary", sheet=sheet, created=result.created.get(sheet, 0),
-                                             updated=result.updated.get(sheet, 0))
-                                       for sheet in network_io.SHEETS if sheet in result.created or sheet in result.updated)
-                    message = ui.tr("network.checked" if check else "network.imported",
-                                    summary=summary or ui.tr("network.nothing_changed"))
-                    if check:
-                        st.success(message)
-                    else:  # rerun so that the counts, tables and the checklist show the imported county
-                        ui.flash(message)
-                        if result.passwords:
-                            width = max(len(name) for name, _ in result.passwords) + 2
-                            ui.flash(ui.tr("network.passwords"), kind="warning",
-                                     code="\n".join(f"{name:<{width}}{password}" for name, password in result.passwords))
-                        st.rerun()
+        def summary(result, checked: bool) -> str:
+            done = "；".join(ui.tr("network.sheet_summary", sheet=sheet, created=result.created.get(sheet, 0),
+                                  updated=result.updated.get(sheet, 0))
+                            for sheet in network_io.SHEETS if sheet in result.created or sheet in result.updated)
+            return ui.tr("network.checked" if checked else "network.imported",
+                         summary=done or ui.tr("network.nothing_changed"))
+
+        def passwords(result) -> None:
+            if result.passwords:
+                width = max(len(name) for name, _ in result.passwords) + 2
+                ui.flash(ui.tr("network.passwords"), kind="warning",
+                         code="\n".join(f"{name:<{width}}{password}" for name, password in result.passwords))
+
+        ui.workbook_import("network", lambda s, data, name: network_io.import_network(
+            s, actor=user, data=data, filename=name, now=local_now()), message=summary, with_sheet=True,
+            after=passwords)

@@ -131,7 +131,9 @@ def test_a_county_is_set_up_from_its_workbook_and_works_the_same_day(county, bro
     pick(clerk, "缓急 *", "急事急办")
     clerk.get_by_role("button", name="拟办").click()
     clerk.get_by_text("已拟办").first.wait_for(timeout=TIMEOUT_MS)
+    settle(clerk)  # the draft's rerun still drawing would swallow the clicks below
     clerk.get_by_text("交办", exact=True).first.click()  # the clerk's word for the step a leader calls 下单批示
+    settle(clerk)
     clerk.get_by_role("button", name="交办").click()
     clerk.get_by_text("已交办").first.wait_for(timeout=TIMEOUT_MS)
     no_traceback(clerk)
