@@ -148,6 +148,8 @@ def save_household(session: Session, *, actor: CurrentUser, village_id: int | No
     else:
         household = existing
         changed = any(getattr(household, k) != value for k, value in values.items())
+        if household.village_id != values["village_id"]:
+            household.link_leader_id = None  # its link leader keeps to the village it left
         for k, value in values.items():
             setattr(household, k, value)
     had = set(session.exec(select(HouseholdTag.category).where(HouseholdTag.household_id == household.id)).all())

@@ -308,3 +308,7 @@ def test_a_link_leader_keeps_five_households_of_the_village_and_is_spot_checked_
     assert {r.name: r.spot_checked for r in q3.itertuples()} == {"组长甲": 1, "组长丙": 0}
     with pytest.raises(DomainError, match="may not"):
         households.link_leaders(session, user=world.users[Role.leader], quarter=households.quarter_of(NOW.date()))
+    moved = session.get(Household, homes[0].id)  # moves to another village: its old link leader lets it go
+    households.save_household(session, actor=clerk, village_id=elsewhere.village_id, head_name=moved.head_name,
+                              phone=moved.phone, household_id=moved.id)
+    assert session.get(Household, homes[0].id).link_leader_id is None
