@@ -73,10 +73,28 @@ def test_upgrade_keeps_existing_cases(empty_url):
             "on_supervision_register, received_at, return_count, consecutive_returns, imported, version) VALUES "
             "('MQ-2026-000001', 'hotline', 'received', 't', 'c', 1, false, false, false, '2026-11-20 10:00:00', 0, 0, "
             "false, 1)"))
+        # a household with a visit and a tag: later migrations rebuild the household table on SQLite,
+        # which must not trip over the rows that refer to it
+        conn.execute(sa.text("INSERT INTO unit (id, name, kind, sort_order, active) VALUES (1, '城关镇', 'township', 0, true)"))
+        conn.execute(sa.text("INSERT INTO unit (id, name, kind, parent_id, sort_order, active) "
+                             "VALUES (2, '东坪村', 'village', 1, 0, true)"))
+        conn.execute(sa.text("INSERT INTO household (id, village_id, head_name, phone, address, members, notes) "
+                             "VALUES (1, 2, '王芳', '17000000001', '东坪村1组', 3, '')"))
+        conn.execute(sa.text("INSERT INTO householdtag (household_id, category) VALUES (1, 'poor')"))
+        conn.execute(sa.text("INSERT INTO visit (household_id, visitor_name, visited_on, notes) "
+                             "VALUES (1, '李明', '2026-11-19', '屋顶漏水')"))
     migrate(engine)
     with engine.connect() as conn:
         row = conn.execute(sa.text("SELECT tracking_code, misroute_count, circular_due FROM \"case\"")).one()
+        household = conn.execute(sa.text("SELECT head_name, group_name, active FROM household")).one()
+        visit = conn.execute(sa.text("SELECT household_id, notes, spot_check FROM visit")).one()
+        tag = conn.execute(sa.text("SELECT household_id, category FROM householdtag")).one()
     assert (row[0], row[1], bool(row[2])) == ("MQ-2026-000001", 0, False)
+    assert (household[0], household[1], bool(household[2])) == ("王芳", "", True)
+    assert (visit[0], visit[1], bool(visit[2])) == (1, "屋顶漏水", False) and tuple(tag) == (1, "poor")
+    if not ON_POSTGRES:  # foreign keys were off while migrating, and are on again for the app
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     from core import rollup  # the kept counts were filled by the migrations, each with its own columns
     with engine.connect() as conn:
         assert rollup.kept_rows(conn) == rollup.recomputed_rows(conn)
@@ -84,6 +102,24 @@ def test_upgrade_keeps_existing_cases(empty_url):
     from core import search  # and the full-text index (0012) holds the cases that were there before it
     with engine.connect() as conn:
         assert search.count(conn, "c") == 1 and search.count(conn, "t") == 1 and search.count(conn, "x") == 0
+
+
+def test_a_migration_that_fails_leaves_the_database_as_it_was(empty_url):
+    """All migrations run in one transaction, on SQLite too (whose driver commits before DDL by
+    default): one that fails half-way leaves the tables and the recorded revision as before."""
+    from alembic import command
+    from core.db import alembic_config
+    engine = make_engine(empty_url)
+    command.upgrade(alembic_config(engine), "0012")
+    with engine.begin() as conn:  # in the way of 0013, which creates link_leader after other tables
+        conn.execute(sa.text("CREATE TABLE panel_seat (x integer)"))
+    with pytest.raises(Exception, match="panel_seat"):
+        migrate(engine)
+    assert current_revision(engine) == "0012"
+    tables = set(sa.inspect(engine).get_table_names())
+    assert "panel_seat" in tables and not tables & {"link_leader", "party_member", "panel_draw"}
+    assert "group_name" not in {c["name"] for c in sa.inspect(engine).get_columns("household")}
+    engine.dispose()
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="several app servers share one PostgreSQL database; the embedded "
