@@ -2,6 +2,7 @@
 session scope, and Alembic migrations applied at start-up and by `python -m core.cli init`."""
 from __future__ import annotations
 
+import gc
 import operator
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,6 +68,23 @@ def _drop_nul_bytes(_conn, _cursor, statement, parameters, _context, _executeman
     return statement, _without_nul(parameters)
 
 
+@contextmanager
+def without_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while many acyclic objects (rows: dicts, tuples,
+    dates) are made; reference counting still frees them. Why: each burst of allocations set off
+    full collections that walk every live object, most of a bulk write's time once the process
+    held much (the 10-million-case demo's list of times): regrouping 50,000 rows took 0.17 s with
+    the collector and 0.02 s without."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@without_gc()
 def bulk_insert(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
     """Many rows into one table, stored exactly as `connection.execute(table.insert(), rows)` stores
     them (each column type's own conversion, NUL bytes dropped) but without SQLAlchemy's per-row

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from core import auth, deadlines, rollup, search
 from core.suggest import seed_keyword_rules
 from core.templates import seed_defaults as seed_text_templates
-from core.db import bulk_insert, session_scope
+from core.db import bulk_insert, session_scope, without_gc
 from core.models import (AppSetting, CallbackCheck, Case, CaseAction as A, CaseEvent, CaseStatus as S, Category, Channel, Extension,
                          ExtensionStatus, HandlingReport, Household, HouseholdCategory, HouseholdTag, Leader, LeaderPortfolio, Liaison,
                          LiaisonSource, Priority, Rating, ReceptionDay, ReceptionKind, ReceptionRule, ReceptionRuleLeader,
@@ -615,19 +615,20 @@ def generate_cases(engine: Engine, county: County, *, n: int, rng: random.Random
     times = received_times(rng, n, now)
     for chunk_start in range(0, n, CHUNK):
         case_rows, event_rows, report_rows, extension_rows = [], [], [], []
-        for received_at in times[chunk_start:chunk_start + CHUNK]:
-            case, events = builder.build(received_at, recent)
-            case["id"] = next_id
-            case["tracking_code"] = tracking_code(received_at.year, next_id)
-            if case["status"] != S.merged:
-                recent[(case["village_id"], case["category_id"])] = (next_id, received_at, case["tracking_code"])
-            for row in (*events, *builder.reports, *builder.extensions):
-                row["case_id"] = next_id
-            report_rows.extend(builder.reports)
-            extension_rows.extend(builder.extensions)
-            case_rows.append(case)
-            event_rows.extend(events)
-            next_id += 1
+        with without_gc():  # tens of thousands of rows made per chunk: see db.without_gc
+            for received_at in times[chunk_start:chunk_start + CHUNK]:
+                case, events = builder.build(received_at, recent)
+                case["id"] = next_id
+                case["tracking_code"] = tracking_code(received_at.year, next_id)
+                if case["status"] != S.merged:
+                    recent[(case["village_id"], case["category_id"])] = (next_id, received_at, case["tracking_code"])
+                for row in (*events, *builder.reports, *builder.extensions):
+                    row["case_id"] = next_id
+                report_rows.extend(builder.reports)
+                extension_rows.extend(builder.extensions)
+                case_rows.append(case)
+                event_rows.extend(events)
+                next_id += 1
         with engine.begin() as conn:
             with search.bulk(conn) as indexed:
                 bulk_insert(conn, case_table, case_rows)

@@ -212,3 +212,21 @@ def test_the_newest_migration_goes_down_and_up_again(empty_url):
     command.upgrade(alembic_config(engine), "head")
     assert current_revision(engine) == head
     engine.dispose()
+
+
+def test_bulk_writes_pause_the_garbage_collector_and_always_restore_it(engine):
+    import gc
+
+    from core.db import bulk_insert, without_gc
+    from core.models import CaseEvent
+    with engine.begin() as connection:
+        with pytest.raises(ValueError, match="no column"):  # a failing bulk write gives it back too
+            bulk_insert(connection, CaseEvent.__table__, [{"colour": "red"}])
+    assert gc.isenabled()
+    seen = []
+    with without_gc():
+        seen.append(gc.isenabled())
+        with without_gc():  # nested: the outer pause still holds after the inner one ends
+            pass
+        seen.append(gc.isenabled())
+    assert seen == [False, False] and gc.isenabled()
