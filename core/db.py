@@ -68,6 +68,14 @@ def _drop_nul_bytes(_conn, _cursor, statement, parameters, _context, _executeman
     return statement, _without_nul(parameters)
 
 
+def by_ids(column: sa.ColumnElement, ids: list[int]) -> sa.ColumnElement[bool]:
+    """`column IN ids`, or BETWEEN when the ids are a run of consecutive numbers (a bulk insert's
+    cases): the database reads a range without a list of parameters to expand and bind."""
+    if ids and max(ids) - min(ids) + 1 == len(set(ids)):
+        return column.between(min(ids), max(ids))
+    return column.in_(ids)
+
+
 @contextmanager
 def without_gc() -> Iterator[None]:
     """Python's cyclic garbage collector paused while many acyclic objects (rows: dicts, tuples,

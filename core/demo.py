@@ -633,7 +633,7 @@ def generate_cases(engine: Engine, county: County, *, n: int, rng: random.Random
             with search.bulk(conn) as indexed:
                 bulk_insert(conn, case_table, case_rows)
                 indexed.extend(row["id"] for row in case_rows)
-            rollup.record_range(conn, case_rows[0]["id"], case_rows[-1]["id"])  # bulk: no flush hooks
+            rollup.record(conn, [row["id"] for row in case_rows])  # bulk: no flush hooks
             bulk_insert(conn, event_table, event_rows)
             if report_rows:
                 bulk_insert(conn, HandlingReport.__table__, report_rows)

@@ -18,6 +18,7 @@ from sqlalchemy import orm
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, func, select
 
+from core.db import by_ids
 from core.kpi import CONDITIONS, MEASURES, hour_bucket
 from core.models import (HOURS_KEYS, ROLLUP_COUNTS, ROLLUP_KEYS, Case, CaseStatus, Channel, case_hours, case_rollup,
                          channel_column)
@@ -92,18 +93,13 @@ def _chunks(ids: Iterable[int], size: int = 2000) -> Iterator[list[int]]:
 def retract(connection: sa.Connection, ids: Iterable[int]) -> None:
     """Takes the cases' contributions, as their rows stand now, out of the kept tables."""
     for chunk in _chunks(ids):
-        _apply(connection, Case.id.in_(chunk), -1)
+        _apply(connection, by_ids(Case.id, chunk), -1)
 
 
 def record(connection: sa.Connection, ids: Iterable[int]) -> None:
     """Adds the cases' contributions, as their rows stand now."""
     for chunk in _chunks(ids):
-        _apply(connection, Case.id.in_(chunk), +1)
-
-
-def record_range(connection: sa.Connection, first_id: int, last_id: int) -> None:
-    """Adds the contributions of the cases with ids in [first_id, last_id]: a bulk insert's."""
-    _apply(connection, Case.id.between(first_id, last_id), +1)
+        _apply(connection, by_ids(Case.id, chunk), +1)
 
 
 @contextmanager

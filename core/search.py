@@ -25,6 +25,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from core.db import by_ids
 from core.models import Case
 
 # Left out of both texts and searches: spaces, ASCII punctuation, and the Chinese and full-width
@@ -127,11 +128,11 @@ def bulk(connection: sa.Connection) -> Iterator[list[int]]:
         yield ids
     finally:
         _PAUSED.discard(key)
-    document = _sqlite_document('"case"')
-    fill = sa.text(f'INSERT INTO case_search(rowid, title, content) SELECT id, {document} FROM "case" '
-                   "WHERE id IN :ids").bindparams(sa.bindparam("ids", expanding=True))
+    index = sa.table("case_search", sa.column("rowid"), sa.column("title"), sa.column("content"))
+    document = [sa.literal_column(f"mqt_grams(\"case\".{column}, 1)") for column in ("title", "content")]
     for first in range(0, len(ids), 5000):
-        connection.execute(fill, {"ids": ids[first:first + 5000]})
+        connection.execute(index.insert().from_select(
+            ["rowid", "title", "content"], sa.select(Case.id, *document).where(by_ids(Case.id, ids[first:first + 5000]))))
 
 
 def _sql_literal(value: str) -> str:

@@ -230,3 +230,21 @@ def test_bulk_writes_pause_the_garbage_collector_and_always_restore_it(engine):
             pass
         seen.append(gc.isenabled())
     assert seen == [False, False] and gc.isenabled()
+
+
+def test_by_ids_reads_a_run_of_ids_as_a_range_and_anything_else_as_a_list(world_session):
+    from sqlmodel import select
+
+    from core.db import by_ids
+    from core.models import Case
+    from tests.world import case_ready_for
+    session, world = world_session
+    ids = sorted(case_ready_for(session, world, S.received).id for _ in range(4))
+    session.commit()
+    assert ids[-1] - ids[0] + 1 == len(ids)
+    gap = ids[:1] + ids[2:]
+    for chosen, form in ((ids, "BETWEEN"), (ids[1:3] + ids[1:2], "BETWEEN"), (gap, "IN"), ([ids[0]], "BETWEEN")):
+        clause = by_ids(Case.id, chosen)
+        assert form in str(clause)
+        assert sorted(session.exec(select(Case.id).where(clause)).all()) == sorted(set(chosen))
+    assert session.exec(select(Case.id).where(by_ids(Case.id, []))).all() == []
