@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import re
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -143,22 +144,54 @@ class _Names:
             self.categories.update({c.code: c.id, c.name_zh: c.id, c.name_en: c.id})
 
 
+class _CodesMet:
+    """The tracking codes met so far in one reading of a file, kept in a temporary SQLite file (its
+    page cache in memory, the rest on disk) rather than a Python set: a million codes took about
+    100 MB as a set, which was most of what a reading's memory grew by."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("")  # "": a temporary database on disk, deleted when closed
+        self._db.execute("CREATE TABLE met (code TEXT PRIMARY KEY) WITHOUT ROWID")
+
+    def among(self, codes: list[str]) -> set[str]:
+        """Which of `codes` were met before."""
+        found: set[str] = set()
+        for first in range(0, len(codes), 500):  # SQLite binds at most 999 parameters a statement
+            part = codes[first:first + 500]
+            found.update(code for (code,) in self._db.execute(
+                f"SELECT code FROM met WHERE code IN ({', '.join('?' * len(part))})", part))
+        return found
+
+    def add(self, codes: list[str]) -> None:
+        self._db.executemany("INSERT OR IGNORE INTO met VALUES (?)", ((code,) for code in codes))
+
+    def close(self) -> None:
+        self._db.close()
+
+
 def checked_rows(session: Session, rows: Iterable[dict[str, str]], errors: list[CellError]) -> Iterator[dict]:
     """Each good row, checked as it is read; every bad cell is appended to `errors` (by spreadsheet
-    row and column). Codes already in the database are looked up IMPORT_BATCH rows at a time."""
+    row and column). A code is taken if the database or an earlier row of the file has it: both
+    are looked up IMPORT_BATCH rows at a time."""
     names = _Names(session)
     latest = local_now() + timedelta(days=1)  # read once: the clock cost a tenth of a check
-    seen: set[str] = set()
+    met = _CodesMet()
     numbered = enumerate(rows, start=2)
-    while batch := list(islice(numbered, IMPORT_BATCH)):
-        given = [r["tracking_code"].upper() for _n, r in batch if r.get("tracking_code")]
-        taken = set(session.exec(select(Case.tracking_code).where(Case.tracking_code.in_(given))).all()) if given \
-            else set()
-        for number, raw in batch:
-            row, bad = _check_row(session, names, number, raw, taken, seen, latest)
-            errors.extend(bad)
-            if not bad:
-                yield row
+    try:
+        while batch := list(islice(numbered, IMPORT_BATCH)):
+            given = [r["tracking_code"].upper() for _n, r in batch if r.get("tracking_code")]
+            taken = set(session.exec(select(Case.tracking_code).where(Case.tracking_code.in_(given))).all()) \
+                if given else set()
+            taken |= met.among(given)
+            in_batch: set[str] = set()
+            for number, raw in batch:
+                row, bad = _check_row(session, names, number, raw, taken, in_batch, latest)
+                errors.extend(bad)
+                if not bad:
+                    yield row
+            met.add(given)
+    finally:
+        met.close()
 
 
 def _check_row(session: Session, names: _Names, number: int, raw: dict[str, str], taken: set[str],

@@ -120,6 +120,22 @@ def test_bad_rows_are_listed_by_row_and_column_and_nothing_is_written(tmp_path):
     assert refused.value.message("en") == "5 error(s) remain; nothing was imported."
 
 
+def test_a_code_repeated_in_the_file_is_refused_in_the_same_batch_and_in_a_later_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(ledger_io, "IMPORT_BATCH", 3)  # codes met in earlier batches are kept on disk
+    engine = county(tmp_path, 0)
+    line = ",2024-03-05 09:30,热线电话,,,饮水,组里自来水停了三天,张三,13812345678,,,,已登记,,,,,,"
+    codes = ["MQ-2024-000001", "MQ-2024-000002", "MQ-2024-000002", "MQ-2024-000003", "mq-2024-000001",
+             "MQ-2024-000004", "MQ-2024-000003"]
+    data = csv_file(HEADER, *(code + line for code in codes))
+    with Session(engine) as s:
+        checked = ledger_io.check_rows(s, ledger_io.read_table(data, "old.csv"))
+    assert [(e.row, e.column) for e in checked.errors] == [(4, "tracking_code"), (6, "tracking_code"),
+                                                             (8, "tracking_code")]
+    assert [r["tracking_code"] for r in checked.rows] == ["MQ-2024-000001", "MQ-2024-000002", "MQ-2024-000003",
+                                                         "MQ-2024-000004"]
+    engine.dispose()
+
+
 def test_a_missing_deadline_follows_the_working_day_rule(tmp_path):
     engine = county(tmp_path, 0)
     data = csv_file(HEADER, ",2026-09-29 09:00,热线电话,,,饮水,组里自来水停了三天,张三,13812345678,县水利局,"
