@@ -156,6 +156,10 @@ def list_cases(session: Session, *, user: CurrentUser, filters: LedgerFilter, no
         raise ValueError("a cursor pages the newest-first order only")
     township, village, unit = aliased(Unit), aliased(Unit), aliased(Unit)
     where = conditions(session, user, filters, now, extra)
+    if search.searchable(filters.text.strip()[:SEARCH_MAX]):  # words: few matches are drawn, many walked
+        matching = select(Case.id).where(*conditions(session, user, filters, now, extra, listing=False))
+        if (drawn := search.draw(session.connection(), matching)) is not None:
+            where = [drawn]  # each drawn case met every condition
     total = count_cases(session, user=user, filters=filters, now=now, extra=extra) if count else None
     if after is not None:
         where.append(sa.tuple_(Case.received_at, Case.id) < sa.tuple_(*after))

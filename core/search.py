@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from core.db import by_ids
 from core.models import Case
@@ -53,34 +54,44 @@ def searchable(text: str) -> bool:
     return any(ch.isalnum() for ch in normalized(text))
 
 
-# SQLite: up to this many matching cases, the list is drawn from the matches and sorted; above,
-# it walks the cases newest first and keeps those that match (50 found after a few hundred rows).
-# On the 1,000,000-case demo: 126 matches 0.7 ms drawn vs 56 ms walked; 122,844 matches 310 ms
-# drawn vs 42 ms walked (tests/perf/bench_search.py).
+# A newest-first list of cases whose words match draws its page from the matches when they are few
+# (all of them fetched and sorted) and otherwise walks the cases newest first testing each (50 found
+# after a few hundred rows). Where the two cost the same grows with the county (the square root of
+# 50 × cases: 7,000 at a million); 5,000 keeps the draw under ~0.1 s. On the 1,000,000-case demo
+# on SQLite: 126 matches 0.7 ms drawn vs 56 ms walked; 122,844 matches 310 ms drawn vs 42 ms
+# walked (tests/perf/bench_search.py).
 DRAW_FROM_MATCHES = 5_000
 
 
 def match(connection: sa.Connection, text: str, listing: bool = True) -> sa.ColumnElement[bool]:
-    """The cases whose title or content contains `text` (spaces and punctuation aside): for a
-    newest-first page (`listing`), which may walk the cases by date when the words are common,
-    or for a count, which reads every match anyway."""
+    """The cases whose title or content contains `text` (spaces and punctuation aside): from the
+    index (for a count, or to draw a list's few matches), or tested case by case (`listing`: for a
+    walk of the cases newest first, which `draw` chooses when the matches are many)."""
     s = normalized(text)
     if connection.dialect.name == "postgresql":
         query = (sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), s + ":*") if len(s) == 1
                  else sa.func.phraseto_tsquery(sa.literal_column("'simple'::regconfig"), grams(s, whole=False)))
-        # the index, then the other conditions on its rows. (Walking the date index instead, as
-        # SQLite does below, is not to be had: PostgreSQL estimates a phrase at one row, so it
-        # scans the table rather than walk it; the README gives the numbers.)
-        return DOCUMENT.op("@@")(query)
+        found = DOCUMENT.op("@@")(query)
+        # For a walk, inside a CASE: PostgreSQL estimates a phrase at one row, so given the index
+        # (or the test alone) it fetched, joined and sorted every match of a common phrase; a CASE
+        # it cannot index and estimates at half the rows, so it walks the date index.
+        return sa.case((found, True), else_=False) if listing else found
     matches = sa.select(sa.literal_column("rowid")).select_from(sa.table("case_search")).where(
         sa.literal_column("case_search").op("MATCH")(_phrase(s)))
-    if not listing:
-        return Case.id.in_(matches)
-    # counted only up to the bound, so that every page turn pays ~1 ms, not a count of all matches
-    many = connection.exec_driver_sql("SELECT count(*) FROM (SELECT 1 FROM case_search WHERE case_search MATCH ? LIMIT ?)",
-                                      (_phrase(s), DRAW_FROM_MATCHES + 1)).scalar_one() > DRAW_FROM_MATCHES
     # `id + 0` hides the primary key from the planner, so that it walks the date index instead
-    return (Case.id + 0 if many else Case.id).in_(matches)
+    return (Case.id + 0 if listing else Case.id).in_(matches)
+
+
+def draw(connection: sa.Connection, matching: sa.Select) -> sa.ColumnElement[bool] | None:
+    """The condition of a list drawn from exactly its matches, when there are at most
+    DRAW_FROM_MATCHES: `matching` selects Case.id under all of the list's conditions, the words
+    from the index (match with listing=False). None when there are more: the list walks."""
+    ids = connection.execute(matching.limit(DRAW_FROM_MATCHES + 1)).scalars().all()
+    if len(ids) > DRAW_FROM_MATCHES:
+        return None
+    if connection.dialect.name == "postgresql":  # one array, not thousands of parameters
+        return Case.id == sa.any_(sa.literal(ids, postgresql.ARRAY(sa.Integer)))
+    return Case.id.in_(ids)
 
 
 def _phrase(s: str) -> str:

@@ -91,6 +91,28 @@ def test_a_search_finds_exactly_the_cases_that_hold_it(corpus, data):
     assert total == len(ids)
 
 
+@pytest.mark.parametrize("bound", [0, 10_000])  # every list walks the cases newest first / draws its matches
+def test_a_list_drawn_from_its_matches_or_walked_shows_the_same_pages(corpus, monkeypatch, bound):
+    engine, texts = corpus
+    monkeypatch.setattr(search, "DRAW_FROM_MATCHES", bound)
+    with Session(engine) as s:
+        clerk = auth.load_current_user(s, "desk")
+        for typed in ("水", "漏水", "管漏", "aB", "水管漏路", "灯灯灯灯"):
+            want = expected(texts, typed)
+            filters = ledger.LedgerFilter(text=typed)
+            pages, after = [], None
+            while True:  # pages of 7 by cursor, as the ledger turns them
+                _n, rows = ledger.list_cases(s, user=clerk, filters=filters, now=NOW, page_size=7, after=after,
+                                             count=False)
+                if rows.empty:
+                    break
+                pages += list(rows["id"])
+                after = ledger.cursor_after(rows)
+            by_time = {c.id: c.received_at for c in s.exec(select(Case).where(Case.id.in_(want or [0])))}
+            assert set(pages) == want and len(pages) == len(want), typed
+            assert pages == sorted(pages, key=lambda i: (by_time[i], i), reverse=True), typed
+
+
 def test_sql_pairs_equal_pythons(engine):
     """PostgreSQL computes the pairs in SQL, SQLite calls the Python function: the same answer."""
     samples = ["小区漏水", "漏，水 管！", "MQ-2026-000123", "Ｍ全角ＡＢ", "a\u200bb", "水🙂管", "'; DROP TABLE x; --",
@@ -182,7 +204,7 @@ def test_postgres_answers_a_search_from_its_index(engine):
         clerk = factories.user(s, "desk", {Role.clerk}, NOW)
         s.commit()
         s.execute(sa.text("SET enable_seqscan = off"))
-        clause = search.match(s.connection(), "漏水")
+        clause = search.match(s.connection(), "漏水", listing=False)  # a count, or a list's few matches
         plan = "\n".join(r[0] for r in s.execute(sa.text("EXPLAIN " + str(
             select(Case.id).where(clause).compile(s.get_bind(), compile_kwargs={"literal_binds": True})))))
         assert "ix_case_search" in plan, plan
