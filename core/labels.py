@@ -1088,6 +1088,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "dash.acknowledged": ("已确认 {at}：{note}", "Acknowledged {at}: {note}"),
     "dash.alerts_hint": ("选中一条预警，查看相关事项或填写已采取的措施后确认。", "Tick an alert to see its cases or acknowledge it with what is being done."),
     "dash.alerts_more": ("（共 {total} 条，列出最集中的和最新的 {shown} 条）", " ({total} in all; the largest and newest {shown} listed)"),
+    "dash.alerts_more_than": ("（超过 {total} 条，列出最集中的和最新的 {shown} 条）",
+                              " (more than {total}; the largest and newest {shown} listed)"),
     "dash.alert.kind": ("类型", "Kind"),
     "dash.alert.kind.cluster": ("同类集中", "Cluster"),
     "dash.alert.kind.rereport": ("办结后再反映", "Re-reported"),

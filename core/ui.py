@@ -133,19 +133,19 @@ def _dashboard_data(url: str, filters, now) -> dict:
 
 
 @st.cache_data(ttl=DASHBOARD_REFRESH_SECONDS, show_spinner=False)
-def _alert_candidates(url: str, now) -> tuple[list, int]:
+def _alert_candidates(url: str, now):
     from core import alerts
     with Session(_engine_for(url)) as s:
         return alerts.candidates(s, now=now)
 
 
-def alerts_now(user: CurrentUser) -> tuple[list, int]:
-    """Early-warning alerts (and how many there are in all), computed once per refresh
-    interval; acknowledgements read fresh."""
+def alerts_now(user: CurrentUser) -> tuple[list, int, bool]:
+    """Early-warning alerts, how many there are in all and whether that is only "at least"
+    (alerts.candidates), computed once per refresh interval; acknowledgements read fresh."""
     from core import alerts
-    found, total = _alert_candidates(settings().database_url, _this_minute())
+    found = _alert_candidates(settings().database_url, _this_minute())
     with session() as s:
-        return alerts.with_acks(s, user=user, found=found), total
+        return alerts.with_acks(s, user=user, found=found.shown), found.total, found.more_than
 
 
 def dashboard_data(filters) -> dict:

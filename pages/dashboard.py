@@ -205,9 +205,9 @@ def wall_ranking(ranked: pd.DataFrame, panel: str) -> None:
 live()
 
 try:
-    found, alert_total = ui.alerts_now(user)
+    found, alert_total, more_than = ui.alerts_now(user)
 except DomainError:
-    found, alert_total = [], 0
+    found, alert_total, more_than = [], 0, False
 open_alerts = [a for a in found if a.acknowledged_at is None]
 st.markdown(f"#### {ui.tr('dash.alerts', n=len(open_alerts))}")
 clusters = [a for a in open_alerts if a.kind == "cluster"]
@@ -221,8 +221,9 @@ if big:  # the wall shows the forming clusters; the list, acknowledgement and ra
 if not found:
     st.caption(ui.tr("dash.alerts_none"))
 else:
-    st.caption(ui.tr("dash.alerts_hint") + (ui.tr("dash.alerts_more", shown=len(found), total=alert_total)
-                                            if alert_total > len(found) else ""))
+    more = "dash.alerts_more_than" if more_than else "dash.alerts_more"
+    st.caption(ui.tr("dash.alerts_hint") + (ui.tr(more, shown=len(found), total=f"{alert_total:,}")
+                                            if more_than or alert_total > len(found) else ""))
     picked = st.dataframe(pd.DataFrame([{
         ui.tr("dash.alert.kind"): ui.tr(f"dash.alert.kind.{a.kind}"), ui.tr("dash.alert.place"): a.place,
         ui.tr("dash.alert.category"): category_of(a), ui.tr("dash.alert.count"): len(a.case_ids),

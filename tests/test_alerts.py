@@ -76,9 +76,12 @@ def test_the_dashboard_gets_the_newest_rereports_up_to_its_cap_and_how_many_ther
     _cases(s, units, water, [24 * 70], status=S.closed, closed_at=NOW - timedelta(days=60))
     again = _cases(s, units, water, [5, 6, 7, 8])  # four: not a cluster
     monkeypatch.setattr(alerts, "SHOWN", 3)
-    shown, total = alerts.candidates(s, now=NOW)
-    assert [a.case_ids for a in shown] == [(c.id,) for c in again[:3]]  # newest first, three of four
-    assert total == 4
+    found = alerts.candidates(s, now=NOW)
+    assert [a.case_ids for a in found.shown] == [(c.id,) for c in again[:3]]  # newest first, three of four
+    assert (found.total, found.more_than) == (4, False)
+    monkeypatch.setattr(alerts, "COUNTED", 2)  # counted up to a bound: "more than 2"
+    found = alerts.candidates(s, now=NOW)
+    assert (found.total, found.more_than, len(found.shown)) == (2, True, 3)
 
 
 def test_acknowledge_with_a_note_and_thresholds(place):

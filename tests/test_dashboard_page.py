@@ -104,3 +104,16 @@ def test_a_ranked_unit_opens_its_cases(ddb):
     top = ranked.iloc[0]
     assert at.session_state["dash_drill"] == f"unit:{int(top['id'])}"
     assert labels.t("ledger.count", n=f"{int(top['received']):,}") in [c.value for c in at.caption]
+
+
+def test_past_the_counted_bound_the_dashboard_says_more_than(ddb, monkeypatch):
+    from core import ui
+    monkeypatch.setattr(alerts, "SHOWN", 1)
+    monkeypatch.setattr(alerts, "COUNTED", 1)
+    ui._alert_candidates.clear()  # cached for the minute by an earlier test
+    at = open_page("dashboard", "leader")
+    ui._alert_candidates.clear()  # nor leave the bounded answer to later tests
+    assert not at.exception
+    import re
+    told = [c.value for c in at.caption if re.search(r"（超过 [\d,]+ 条，列出最集中的和最新的 \d+ 条）", c.value)]
+    assert len(told) == 1, "|".join(c.value for c in at.caption)
