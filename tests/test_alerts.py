@@ -42,7 +42,12 @@ def test_five_in_seventy_two_hours_is_a_cluster_and_four_is_not(place):
     assert [(a.place, a.count) for a in found] == [("乙村", 5)]
     assert len(found[0].case_ids) == 5
     assert alerts.clusters(s, now=NOW, hours=24) == []  # only two within a day
-    assert len(alerts.clusters(s, now=NOW, cases=4)) == 2
+    four = alerts.clusters(s, now=NOW, cases=4)
+    assert [(s.get(Case, a.case_ids[0]).category_id, a.count) for a in four] == [(water, 5), (road, 4)]  # largest first
+    assert alerts.clusters(s, now=NOW, cases=4, limit=1) == four[:1]
+    first = s.get(Case, four[0].case_ids[0])  # the earliest case: it names the cluster
+    assert first.received_at == NOW - 71 * H and four[0].key == f"cluster:{first.village_id}:{water}:{first.id}"
+    assert alerts.cluster_count(s, now=NOW) == 1
 
 
 def test_cases_without_a_village_cluster_by_township(place):
