@@ -5,7 +5,7 @@
 For each search (common and rare words, one character, a phrase, nothing found, a tracking code,
 punctuation only) and each viewer (the center's clerk over the county, the clerk with a township
 filter, a unit's handler): the first page of 50 rows and the count, each timed separately, best
-and median of 5 with no cache (the page counts once per set of filters, then turns pages with a
+and median of --runs (5) with no cache (the page counts once per set of filters, then turns pages with a
 cursor). The lower bound is the same answer written independently: a LIKE scan of title and
 content, timed once. Deep pages: page 19,001 (or the last but one) by OFFSET and by cursor. Prints one JSON object."""
 from __future__ import annotations
@@ -28,9 +28,12 @@ NOW = datetime(2026, 11, 21, 9, 0)
 SEARCHES = ("漏水", "水", "管道破裂漏水", "肖光明", "不存在的词语", "MQ-2026-000123", "%")
 
 
-def timed(fn, repeat: int = 5) -> dict:
+RUNS = 5
+
+
+def timed(fn) -> dict:
     runs, out = [], None
-    for _ in range(repeat):
+    for _ in range(RUNS):
         started = time.perf_counter()
         out = fn()
         runs.append(time.perf_counter() - started)
@@ -50,13 +53,16 @@ def like_scan(session: Session, text: str) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", required=True)
+    parser.add_argument("--runs", type=int, default=5, help="runs of each timing (best and median)")
     args = parser.parse_args()
+    global RUNS
+    RUNS = args.runs
     engine = make_engine(args.database_url)
     migrate(engine)
     with Session(engine) as s:
         result = {"machine": f"{platform.machine()}, {platform.processor() or ''} Python {platform.python_version()}",
                   "engine": engine.dialect.name,
-                  "cases": ledger_io.count_cases(s), "searches": {}}
+                  "cases": ledger_io.count_cases(s), "runs": RUNS, "searches": {}}
         clerk = auth.load_current_user(s, "clerk")
         unit = auth.load_current_user(s, "unit_health")
         township = s.execute(sa.select(Unit.id).where(Unit.kind == UnitKind.township).order_by(Unit.id)).scalar()
