@@ -267,6 +267,21 @@ def test_the_cli_says_what_is_wrong_with_a_bad_file(tmp_path, capsys, monkeypatc
     assert "more than 32767 characters" in capsys.readouterr().err
 
 
+def fail_writing_batch(monkeypatch, batch: int):
+    """The import's write of batch number `batch` fails (in the kept aggregates); returns the real
+    rollup.record to put back."""
+    real_record, calls = rollup.record, []
+
+    def failing_record(connection, ids):
+        calls.append(len(ids))
+        if len(calls) == batch:
+            raise RuntimeError("disk full")
+        real_record(connection, ids)
+
+    monkeypatch.setattr(rollup, "record", failing_record)
+    return real_record
+
+
 def test_a_big_import_is_written_in_batches_with_progress_and_still_all_or_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(ledger_io, "IMPORT_BATCH", 40)
     source, target = county(tmp_path, 100), county(tmp_path, 0)
@@ -274,16 +289,7 @@ def test_a_big_import_is_written_in_batches_with_progress_and_still_all_or_nothi
         data = ledger_io.write_table(ledger_io.export_rows(s, user=None), "ledger.csv")
     with Session(target) as s:
         checked = ledger_io.check_rows(s, ledger_io.read_table(data, "ledger.csv"))
-    # a failure while writing the third batch: the first two must not stay
-    real_record, calls = rollup.record, []
-
-    def failing_record(connection, ids):
-        calls.append(len(ids))
-        if len(calls) == 3:
-            raise RuntimeError("disk full")
-        real_record(connection, ids)
-
-    monkeypatch.setattr(rollup, "record", failing_record)
+    real_record = fail_writing_batch(monkeypatch, 3)  # the first two must not stay
     with pytest.raises(RuntimeError), session_scope(target) as s:
         ledger_io.import_rows(s, actor=None, checked=checked, now=NOW, source="ledger.csv")
     with Session(target) as s:
