@@ -242,11 +242,9 @@ def compute(session: Session, filters: KpiFilter, *, now: datetime, counted: pd.
     counted = cube(session, filters) if counted is None else counted
     counts = totals(counted)
     by_channel = {CHANNEL_COLUMNS[c]: int(counted[c].sum()) for c in CHANNEL_COLUMNS if counted[c].sum()}
-    scope = _scope(filters)
-    backlog = session.exec(select(func.count()).select_from(Case).where(
-        Case.status.in_(OPEN_STATUSES), Case.received_at < filters.until, *scope)).one()
-    overdue = session.exec(select(func.count()).select_from(Case).where(
-        is_overdue_clause(now), Case.received_at < filters.until, *scope)).one()
+    scope = [*_scope(filters), *_received_by_end(session, filters)]
+    backlog = session.exec(select(func.count()).select_from(Case).where(Case.status.in_(OPEN_STATUSES), *scope)).one()
+    overdue = session.exec(select(func.count()).select_from(Case).where(is_overdue_clause(now), *scope)).one()
     liaisons_active, liaisons_total = _liaisons(session, filters)
     units_active, units_involved = _units(counted)
     return Kpis(filters=filters, now=now, counts=counts, by_channel=by_channel, backlog=backlog, overdue=overdue,
@@ -338,6 +336,14 @@ def percentiles(session: Session, filters: KpiFilter, measure: str) -> dict[str,
     buckets = [(int(b), int(n)) for b, n in rows]
     found = {"median": nearest_rank(buckets, 0.5), "p90": nearest_rank(buckets, 0.9)}
     return {key: None if value is None else value / 10 for key, value in found.items()}
+
+
+def _received_by_end(session: Session, filters: KpiFilter) -> list[sa.ColumnElement[bool]]:
+    """`received_at < until`, left out when no case was received that late (a period ending
+    today): the snapshots then count from the (status, due_at) index alone. Why: on the
+    10-million-case demo that one test made the overdue count read 207,000 pages, 0.75 s."""
+    latest = session.exec(select(func.max(Case.received_at))).one()
+    return [] if latest is None or latest < filters.until else [Case.received_at < filters.until]
 
 
 def behind(key: str, filters: KpiFilter, *, now: datetime) -> sa.ColumnElement[bool]:
