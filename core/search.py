@@ -19,6 +19,7 @@ the same character table, then one regex pass), their tsvector stored in a gener
 a test checks that the two definitions agree."""
 from __future__ import annotations
 
+import operator
 import string
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,7 +46,10 @@ def grams(text: str | None, whole: bool = True) -> str:
     """The text's overlapping character pairs, space-separated; `whole` (a stored text) adds the
     last character alone, a search (whole=False) has only its pairs."""
     s = normalized(text)
-    return " ".join(s[i:i + 2] for i in range(len(s) - (0 if whole else 1)))
+    pairs = " ".join(map(operator.add, s, s[1:]))  # at C speed: an import indexes two texts a row
+    if not whole or not s:
+        return pairs
+    return f"{pairs} {s[-1]}" if pairs else s
 
 
 def searchable(text: str) -> bool:
@@ -124,31 +128,34 @@ def owns(name: str | None, _type: str = "", _parent=None) -> bool:
     return bool(name) and (name.startswith(("case_search", "ix_case_search")) or name == "search_document")
 
 
-_PAUSED: set[int] = set()  # the SQLite connections (by id) inside `bulk`: their insert trigger waits
-
-
 def register(dbapi_connection) -> None:
-    """SQLite: the functions the triggers call (core.db registers them on every connection)."""
+    """SQLite: the function the triggers call (core.db registers it on every connection)."""
     dbapi_connection.create_function("mqt_grams", 2, lambda text, whole: grams(text, bool(whole)), deterministic=True)
-    key = id(dbapi_connection)
-    dbapi_connection.create_function("mqt_search_on", 0, lambda: key not in _PAUSED)
+
+
+INSERT_TRIGGER = "case_search_insert"
 
 
 @contextmanager
 def bulk(connection: sa.Connection) -> Iterator[list[int]]:
     """Around a bulk insert of cases, whose ids the caller adds to the yielded list: on SQLite the
-    insert trigger waits and the new cases are indexed in one pass at the end (about 100 µs a case
-    less). The caller's transaction holds both, so no committed case is missing from the index."""
+    insert trigger is dropped, the new cases are indexed in one pass at the end, and the trigger is
+    made again, all in the caller's transaction (so no other writer, and no committed case, ever
+    goes without it). Why: a table with a row trigger took twice as long to insert into, even
+    with a trigger that did nothing (0.73 s vs 0.38 s for 20,000 cases)."""
     ids: list[int] = []
     if connection.dialect.name == "postgresql":  # the generated column is computed by the insert
         yield ids
         return
-    key = id(connection.connection.dbapi_connection)
-    _PAUSED.add(key)
+    if not connection.connection.dbapi_connection.in_transaction:  # DDL alone would commit at once
+        connection.exec_driver_sql("BEGIN")
+    trigger = connection.exec_driver_sql(
+        f"SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = '{INSERT_TRIGGER}'").scalar_one()
+    connection.exec_driver_sql(f"DROP TRIGGER {INSERT_TRIGGER}")
     try:
         yield ids
-    finally:
-        _PAUSED.discard(key)
+    finally:  # (after a failure the caller's rollback would restore it too)
+        connection.exec_driver_sql(trigger)
     index = sa.table("case_search", sa.column("rowid"), sa.column("title"), sa.column("content"))
     document = [sa.literal_column(f"mqt_grams(\"case\".{column}, 1)") for column in ("title", "content")]
     for first in range(0, len(ids), 5000):
@@ -166,7 +173,7 @@ def _sqlite_document(row: str) -> str:
 
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS case_search USING fts5(title, content, content='', tokenize='unicode61')",
-    f'CREATE TRIGGER IF NOT EXISTS case_search_insert AFTER INSERT ON "case" WHEN mqt_search_on() BEGIN '
+    f'CREATE TRIGGER IF NOT EXISTS {INSERT_TRIGGER} AFTER INSERT ON "case" BEGIN '
     f"INSERT INTO case_search(rowid, title, content) VALUES (new.id, {_sqlite_document('new')}); END",
     f'CREATE TRIGGER IF NOT EXISTS case_search_delete AFTER DELETE ON "case" BEGIN '
     f"INSERT INTO case_search(case_search, rowid, title, content) VALUES ('delete', old.id, {_sqlite_document('old')}); END",
