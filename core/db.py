@@ -6,6 +6,7 @@ import gc
 import operator
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -92,6 +93,30 @@ def without_gc() -> Iterator[None]:
             gc.enable()
 
 
+_SAMPLE_TIME = datetime(2001, 2, 3, 4, 5, 6, 7)
+
+
+def _converter(column: sa.Column, dialect: sa.Dialect):
+    """The column type's own conversion of a value to bind. A date-time the dialect writes as
+    ISO text (SQLite) is written by `datetime.isoformat` instead, once the two were seen to agree
+    on a sample: the dialect's formatting per value was a tenth of an import's write."""
+    convert = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if convert is None or not isinstance(column.type, sa.DateTime) \
+            or convert(_SAMPLE_TIME) != _SAMPLE_TIME.isoformat(" ", "microseconds"):
+        return convert
+    return lambda value: value.isoformat(" ", "microseconds") \
+        if type(value) is datetime and value.tzinfo is None else convert(value)
+
+
+def _prepared(column: sa.Column, dialect: sa.Dialect, values: list) -> list:
+    """A column's values as the database is given them: NUL bytes dropped (before the conversion:
+    JSON would write \\u0000), then the type's conversion."""
+    if _has_nul(column, values):
+        values = _without_nul(values)
+    convert = _converter(column, dialect)
+    return values if convert is None else [None if value is None else convert(value) for value in values]
+
+
 @without_gc()
 def bulk_insert(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
     """Many rows into one table, stored exactly as `connection.execute(table.insert(), rows)` stores
@@ -115,11 +140,11 @@ def bulk_insert(connection: sa.Connection, table: sa.Table, rows: list[dict]) ->
     by_column = [list(values) for values in zip(*picked)]
     by_column += [[column.default.arg] * len(rows) for column in defaulted]
     for i, column in enumerate(columns):  # column by column: a quarter of the time row by row took
-        if _has_nul(column, by_column[i]):  # dropped before the conversion: JSON would write \\u0000
-            by_column[i] = _without_nul(by_column[i])
-        convert = column.type.dialect_impl(dialect).bind_processor(dialect)
-        if convert is not None:
-            by_column[i] = [None if value is None else convert(value) for value in by_column[i]]
+        values = by_column[i]
+        if values.count(values[0]) == len(values):  # at C speed: one value throughout (an import's
+            by_column[i] = _prepared(column, dialect, values[:1]) * len(values)  # event, a default): once
+        else:
+            by_column[i] = _prepared(column, dialect, values)
     values = list(zip(*by_column))
     cursor = connection.connection.dbapi_connection.cursor()
     try:
