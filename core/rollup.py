@@ -26,22 +26,38 @@ from core.models import (HOURS_KEYS, ROLLUP_COUNTS, ROLLUP_KEYS, Case, CaseStatu
 assert tuple(CONDITIONS) == ROLLUP_COUNTS, "core.models.ROLLUP_COUNTS must list kpi.CONDITIONS in order"
 
 
-SPANS = ("day", "month")  # each case is counted in its day's row and in its month's
-
-
-def _period(dialect: str, span: str):
-    """The first day of the case's day or month of receipt."""
-    if span == "day":
-        return func.date(Case.received_at)
+def _month(dialect: str, day):
+    """The first day of the month of `day`."""
     if dialect == "postgresql":
-        return sa.cast(func.date_trunc("month", Case.received_at), sa.Date)
-    return func.date(Case.received_at, "start of month")
+        return sa.cast(func.date_trunc("month", day), sa.Date)
+    return func.date(day, "start of month")
 
 
-def _counted(dialect: str, span: str, where, present: set[str] | None = None) -> sa.Select:
-    """The kept counts of the cases matching `where` (of the columns `present`, when the table has
-    not got them all: a migration's rebuild runs against the table as it is at that revision)."""
-    keys = [sa.literal(span).label("span"), _period(dialect, span).label("day"),
+def _with_months(dialect: str, days: sa.Select) -> sa.Select:
+    """`days`' rows (span 'day') and their sums by month (span 'month'), the cases read once: the
+    day rows are a CTE that both parts read, the month part summing at most a row per day."""
+    days = days.cte("days")
+    summed = ROLLUP_COUNTS + tuple(channel_column(ch) for ch in Channel) + ("cases",)
+    month_columns, keys = [], []
+    for column in days.c:
+        if column.name == "span":
+            month_columns.append(sa.literal("month").label("span"))
+        elif column.name == "day":
+            month_columns.append(_month(dialect, column).label("day"))
+            keys.append(month_columns[-1])
+        elif column.name in summed:
+            month_columns.append(func.sum(column).label(column.name))
+        else:
+            month_columns.append(column)
+            keys.append(column)
+    return select(*days.c).union_all(select(*month_columns).group_by(*keys))
+
+
+def _counted(dialect: str, where, present: set[str] | None = None) -> sa.Select:
+    """The kept counts, by day, of the cases matching `where` (of the columns `present`, when the
+    table has not got them all: a migration's rebuild runs against the table as it is at that
+    revision)."""
+    keys = [sa.literal("day").label("span"), func.date(Case.received_at).label("day"),
             func.coalesce(Case.township_id, 0).label("township_id"),
             func.coalesce(Case.category_id, 0).label("category_id"), func.coalesce(Case.unit_id, 0).label("unit_id")]
     sums = [func.sum(sa.case((condition, 1), else_=0)).label(name) for name, condition in CONDITIONS.items()]
@@ -51,25 +67,25 @@ def _counted(dialect: str, span: str, where, present: set[str] | None = None) ->
     return select(*keys, *sums).where(where, Case.status != CaseStatus.merged).group_by(*keys[1:])
 
 
-def _timed(dialect: str, span: str, where) -> list[sa.Select]:
+def _timed(dialect: str, where) -> sa.Select:
+    """How long the cases matching `where` took, by day: cases per measure and hour bucket."""
     selects = []
     for measure, end in MEASURES.items():
         bucket = hour_bucket(dialect, Case.received_at, end).label("bucket")
-        day = _period(dialect, span).label("day")
+        day = func.date(Case.received_at).label("day")
         township = func.coalesce(Case.township_id, 0).label("township_id")
-        selects.append(select(sa.literal(span).label("span"), day, township, sa.literal(measure).label("measure"),
+        selects.append(select(sa.literal("day").label("span"), day, township, sa.literal(measure).label("measure"),
                               bucket, func.count().label("cases"))
                        .where(where, Case.status != CaseStatus.merged, end.is_not(None)).group_by(day, township, bucket))
-    return selects
+    return sa.union_all(*selects)
 
 
 def _add(connection: sa.Connection, table: sa.Table, keys: Iterable[str], source: sa.Select, sign: int) -> None:
     """Adds (sign +1) or takes away (−1) the rows of `source` into `table`, matched on `keys`."""
     counts = [c.name for c in source.selected_columns if c.name not in keys]
-    if sign < 0:
-        sub = source.subquery()
-        # (the WHERE is SQLite's: an INSERT … SELECT before ON CONFLICT must have one to parse)
-        source = select(*(sub.c[k] for k in keys), *(-sub.c[c] for c in counts)).where(sa.true())
+    sub = source.subquery()
+    # (the WHERE is SQLite's: an INSERT … SELECT before ON CONFLICT must have one to parse)
+    source = select(*(sub.c[k] for k in keys), *(sub.c[c] if sign > 0 else -sub.c[c] for c in counts)).where(sa.true())
     insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
     statement = insert.from_select([*keys, *counts], source)
     connection.execute(statement.on_conflict_do_update(
@@ -78,10 +94,8 @@ def _add(connection: sa.Connection, table: sa.Table, keys: Iterable[str], source
 
 def _apply(connection: sa.Connection, where, sign: int, present: set[str] | None = None) -> None:
     dialect = connection.dialect.name
-    for span in SPANS:
-        _add(connection, case_rollup, ROLLUP_KEYS, _counted(dialect, span, where, present), sign)
-        for source in _timed(dialect, span, where):
-            _add(connection, case_hours, HOURS_KEYS, source, sign)
+    _add(connection, case_rollup, ROLLUP_KEYS, _with_months(dialect, _counted(dialect, where, present)), sign)
+    _add(connection, case_hours, HOURS_KEYS, _with_months(dialect, _timed(dialect, where)), sign)
 
 
 def _chunks(ids: Iterable[int], size: int = 2000) -> Iterator[list[int]]:
@@ -136,10 +150,8 @@ def kept_rows(connection: sa.Connection) -> dict[str, set[tuple]]:
 def recomputed_rows(connection: sa.Connection) -> dict[str, set[tuple]]:
     """What the kept tables would hold if rebuilt now, computed without writing."""
     dialect = connection.dialect.name
-    return {case_rollup.name: _as_set(row for span in SPANS
-                                      for row in connection.execute(_counted(dialect, span, sa.true())).all()),
-            case_hours.name: _as_set(row for span in SPANS for source in _timed(dialect, span, sa.true())
-                                     for row in connection.execute(source).all())}
+    return {case_rollup.name: _as_set(connection.execute(_with_months(dialect, _counted(dialect, sa.true()))).all()),
+            case_hours.name: _as_set(connection.execute(_with_months(dialect, _timed(dialect, sa.true()))).all())}
 
 
 # ---- the flush hooks ------------------------------------------------------------------------------
