@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from core import limits, rollup, search, workbook
 from core.clock import local_now
 from core.auth import CurrentUser
-from core.db import bulk_insert
+from core.db import bulk_insert, without_gc
 from core.errors import DomainError
 from core.intake import CONTENT_MAX, NAME_MAX, normalize_phone
 from core.models import (Case, CaseAction, CaseEvent, CaseStatus, Category, Channel, Priority, Rating, Role, Tier,
@@ -73,9 +73,11 @@ def iter_table(source: bytes | BinaryIO, filename: str) -> Iterator[dict[str, st
             header = _header(first)
         elif _header(first) != header:  # an export past one sheet's rows goes on with the same header
             continue
-        for row in rows:
-            if any(cell for cell in row):
-                yield {name: cell.strip() for name, cell in zip(header, row, strict=False) if name in COLUMNS}
+        for row in rows:  # cells come stripped; a column without a header ("") is left out
+            if any(row):
+                values = dict(zip(header, row))
+                values.pop("", None)
+                yield values
     if header is None:
         raise DomainError("error.import_empty")
 
@@ -348,33 +350,16 @@ def _write(session: Session, *, actor: CurrentUser | None, rows: Iterable[dict],
             raise DomainError("error.import_again", at=f"{at:%Y-%m-%d %H:%M}")
     session.flush()
     connection = session.connection()  # Core: one INSERT per batch (the rollup is recorded below)
-    cases, events = Case.__table__, CaseEvent.__table__
-    actor_fields = {"actor_id": actor.id if actor else None, "actor_name": actor.display_name if actor else "系统导入",
-                    "actor_role": _role(actor)}
+    event = {"actor_id": actor.id if actor else None, "actor_name": actor.display_name if actor else "系统导入",
+             "actor_role": _role(actor), "details": details}  # the same on every case's import event
     rows = iter(rows)
     done = 0
-    while batch := list(islice(rows, IMPORT_BATCH)):
-        values = [_case_values(row, actor=actor, placeholder=f"TMP-{done + i}-{now:%H%M%S%f}")
-                  for i, row in enumerate(batch)]
-        with search.bulk(connection) as indexed:  # the full-text index in one pass per batch
-            before = connection.execute(select(sa.func.coalesce(sa.func.max(cases.c.id), 0))).scalar_one()
-            bulk_insert(connection, cases, values)  # ids read back by the unique codes: all are past
-            id_of = dict(connection.execute(  # `before` (a range, not 2,000 codes to bind and look up;
-                select(cases.c.tracking_code, cases.c.id).where(cases.c.id > before)).all())  # others' new cases too)
-            ids = [id_of[v["tracking_code"]] for v in values]
-            indexed.extend(ids)
-        numbered = [(case_id, row.get("tracking_code") or tracking_code(row["received_at"].year, case_id))
-                    for case_id, row in zip(ids, batch)]
-        renamed = [{"case": case_id, "code": code} for (case_id, code), row in zip(numbered, batch)
-                   if "tracking_code" not in row]
-        if renamed:
-            connection.execute(cases.update().where(cases.c.id == sa.bindparam("case"))
-                               .values(tracking_code=sa.bindparam("code")), renamed)
-        bulk_insert(connection, events, [
-            {"case_id": case_id, "at": now, **actor_fields, "action": CaseAction.import_ledger, "from_status": None,
-             "to_status": row["status"], "details": details, "imported": True}
-            for case_id, row in zip(ids, batch)])
-        rollup.record(connection, ids)
+    while True:
+        with without_gc():  # a batch makes many acyclic objects; collections run between batches
+            batch = list(islice(rows, IMPORT_BATCH))
+            if not batch:
+                break
+            numbered = _write_batch(connection, batch, actor=actor, now=now, first=done, event=event)
         if codes is not None:
             codes.extend(code for _id, code in numbered)
         done += len(batch)
@@ -383,6 +368,34 @@ def _write(session: Session, *, actor: CurrentUser | None, rows: Iterable[dict],
     if errors:
         raise DomainError("error.import_has_errors", n=len(errors))
     return done
+
+
+def _write_batch(connection: sa.Connection, batch: list[dict], *, actor: CurrentUser | None, now: datetime,
+                 first: int, event: dict) -> list[tuple[int, str]]:
+    """One batch of checked rows written; returns (case id, tracking code) of each."""
+    cases, events = Case.__table__, CaseEvent.__table__
+    values = [_case_values(row, actor=actor, placeholder=f"TMP-{first + i}-{now:%H%M%S%f}")
+              for i, row in enumerate(batch)]
+    with search.bulk(connection) as indexed:  # the full-text index in one pass per batch
+        before = connection.execute(select(sa.func.coalesce(sa.func.max(cases.c.id), 0))).scalar_one()
+        bulk_insert(connection, cases, values)  # ids read back by the unique codes: all are past
+        id_of = dict(connection.execute(  # `before` (a range, not 2,000 codes to bind and look up;
+            select(cases.c.tracking_code, cases.c.id).where(cases.c.id > before)).all())  # others' new cases too)
+        ids = [id_of[v["tracking_code"]] for v in values]
+        indexed.extend(ids)
+    numbered = [(case_id, row.get("tracking_code") or tracking_code(row["received_at"].year, case_id))
+                for case_id, row in zip(ids, batch)]
+    renamed = [{"case": case_id, "code": code} for (case_id, code), row in zip(numbered, batch)
+               if "tracking_code" not in row]
+    if renamed:
+        connection.execute(cases.update().where(cases.c.id == sa.bindparam("case"))
+                           .values(tracking_code=sa.bindparam("code")), renamed)
+    bulk_insert(connection, events, [
+        {"case_id": case_id, "at": now, **event, "action": CaseAction.import_ledger, "from_status": None,
+         "to_status": row["status"], "imported": True}
+        for case_id, row in zip(ids, batch)])
+    rollup.record(connection, ids)
+    return numbered
 
 
 def _case_values(row: dict, *, actor: CurrentUser | None, placeholder: str) -> dict:
