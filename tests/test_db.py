@@ -191,11 +191,13 @@ def test_bulk_insert_drops_nul_bytes_and_refuses_what_it_cannot_store(world_sess
     events = CaseEvent.__table__
     row = {"case_id": world.master_case_id, "at": datetime(2026, 11, 21, 9), "actor_name": "导\x00入",
            "actor_role": "clerk", "action": A.register, "to_status": S.received, "details": {"note": "a\x00b"}}
-    bulk_insert(connection, events, [row])
-    stored = connection.execute(sa.select(events.c.actor_name, events.c.details, events.c.imported)
-                                .where(events.c.case_id == world.master_case_id)).one()
-    assert stored.actor_name == "导入" and stored.details == {"note": "ab"}
-    assert stored.imported is False  # a column the rows do not name gets its default
+    later = {**row, "at": datetime(2026, 11, 21, 9, 30, 0, 250), "actor_name": "另一\x00人"}
+    bulk_insert(connection, events, [row, dict(row), later])  # a column with one value throughout is prepared once
+    stored = connection.execute(sa.select(events.c.actor_name, events.c.details, events.c.imported, events.c.at)
+                                .where(events.c.case_id == world.master_case_id).order_by(events.c.id)).all()[-3:]
+    assert [s.actor_name for s in stored] == ["导入", "导入", "另一人"] and stored[0].details == {"note": "ab"}
+    assert [s.at for s in stored] == [row["at"], row["at"], later["at"]]
+    assert stored[0].imported is False  # a column the rows do not name gets its default
     with pytest.raises(ValueError, match="no column"):
         bulk_insert(connection, events, [{**row, "colour": "red"}])
 
