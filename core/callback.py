@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from core import county_settings
-from core.db import by_ids
+from core.db import id_chunks
 from core.auth import CurrentUser
 from core.errors import DomainError
 from core.kpi import CLOSED, SATISFIED, months_around
@@ -89,12 +89,10 @@ def draw(session: Session, *, actor: CurrentUser, month: date, now: datetime, se
                        drawn_at=now, drawn_by_id=actor.id)
     session.add(row)
     session.flush()
-    picked = sorted(i for ids in sample(strata, seed=seed, share_percent=share, min_per_unit=minimum).values()
-                    for i in ids)
-    for first in range(0, len(picked), FETCHED):  # a database binds at most 32,766 (SQLite) or 65,535 parameters
+    picked = [i for ids in sample(strata, seed=seed, share_percent=share, min_per_unit=minimum).values() for i in ids]
+    for drawn in id_chunks(Case.id, picked, FETCHED):
         for case_id, unit_id, township_id, rating in session.exec(
-                select(Case.id, Case.unit_id, Case.township_id, Case.rating)
-                .where(by_ids(Case.id, picked[first:first + FETCHED]))).all():
+                select(Case.id, Case.unit_id, Case.township_id, Case.rating).where(drawn)).all():
             session.add(CallbackCheck(draw_id=row.id, case_id=case_id, unit_id=unit_id, township_id=township_id,
                                       reported_rating=rating))
     session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import operator
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -75,6 +75,17 @@ def by_ids(column: sa.ColumnElement, ids: list[int]) -> sa.ColumnElement[bool]:
     if ids and max(ids) - min(ids) + 1 == len(set(ids)):
         return column.between(min(ids), max(ids))
     return column.in_(ids)
+
+
+ID_CHUNK = 5_000  # ids bound in one statement: SQLite binds at most 32,766 parameters, PostgreSQL 65,535
+
+
+def id_chunks(column: sa.ColumnElement, ids: Iterable[int], size: int = ID_CHUNK) -> Iterator[sa.ColumnElement[bool]]:
+    """`column IN ids` as conditions of at most `size` ids each, sorted and without repeats (a run
+    of consecutive ids as one BETWEEN: by_ids)."""
+    ids = sorted(set(ids))
+    for first in range(0, len(ids), size):
+        yield by_ids(column, ids[first:first + size])
 
 
 @contextmanager

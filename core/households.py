@@ -19,6 +19,7 @@ from sqlmodel import Session, func, select
 
 from core import services
 from core.auth import CurrentUser
+from core.db import id_chunks
 from core.errors import DomainError
 from core.intake import CONTENT_MAX, CONTENT_MIN, NAME_MAX, collect, normalize_phone, text_field
 from core.ledger import visible_cases
@@ -165,9 +166,8 @@ def save_household(session: Session, *, actor: CurrentUser, village_id: int | No
 
 def tags_of(session: Session, household_ids: list[int]) -> dict[int, list[HC]]:
     out: dict[int, list[HC]] = {i: [] for i in household_ids}
-    for chunk in range(0, len(household_ids), 5000):
-        for hid, tag in session.exec(select(HouseholdTag.household_id, HouseholdTag.category)
-                                     .where(HouseholdTag.household_id.in_(household_ids[chunk:chunk + 5000]))):
+    for chunk in id_chunks(HouseholdTag.household_id, household_ids):
+        for hid, tag in session.exec(select(HouseholdTag.household_id, HouseholdTag.category).where(chunk)):
             out[hid].append(HC(tag))
     order = list(HC).index
     return {hid: sorted(tags, key=order) for hid, tags in out.items()}

@@ -18,7 +18,7 @@ from sqlalchemy import orm
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, func, select
 
-from core.db import by_ids
+from core.db import id_chunks
 from core.kpi import CONDITIONS, MEASURES, hour_bucket
 from core.models import (HOURS_KEYS, ROLLUP_COUNTS, ROLLUP_KEYS, Case, CaseStatus, Channel, case_hours, case_rollup,
                          channel_column)
@@ -98,22 +98,16 @@ def _apply(connection: sa.Connection, where, sign: int, present: set[str] | None
     _add(connection, case_hours, HOURS_KEYS, _with_months(dialect, _timed(dialect, where)), sign)
 
 
-def _chunks(ids: Iterable[int], size: int = 2000) -> Iterator[list[int]]:
-    ids = sorted(set(ids))
-    for i in range(0, len(ids), size):
-        yield ids[i:i + size]
-
-
 def retract(connection: sa.Connection, ids: Iterable[int]) -> None:
     """Takes the cases' contributions, as their rows stand now, out of the kept tables."""
-    for chunk in _chunks(ids):
-        _apply(connection, by_ids(Case.id, chunk), -1)
+    for chunk in id_chunks(Case.id, ids, 2000):
+        _apply(connection, chunk, -1)
 
 
 def record(connection: sa.Connection, ids: Iterable[int]) -> None:
     """Adds the cases' contributions, as their rows stand now."""
-    for chunk in _chunks(ids):
-        _apply(connection, by_ids(Case.id, chunk), +1)
+    for chunk in id_chunks(Case.id, ids, 2000):
+        _apply(connection, chunk, +1)
 
 
 @contextmanager

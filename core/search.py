@@ -27,7 +27,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from core.db import by_ids
+from core.db import id_chunks
 from core.models import Case
 
 # Left out of both texts and searches: spaces, ASCII punctuation, and the Chinese and full-width
@@ -158,9 +158,9 @@ def bulk(connection: sa.Connection) -> Iterator[list[int]]:
         connection.exec_driver_sql(trigger)
     index = sa.table("case_search", sa.column("rowid"), sa.column("title"), sa.column("content"))
     document = [sa.literal_column(f"mqt_grams(\"case\".{column}, 1)") for column in ("title", "content")]
-    for first in range(0, len(ids), 5000):
-        connection.execute(index.insert().from_select(
-            ["rowid", "title", "content"], sa.select(Case.id, *document).where(by_ids(Case.id, ids[first:first + 5000]))))
+    for chunk in id_chunks(Case.id, ids):
+        connection.execute(index.insert().from_select(["rowid", "title", "content"],
+                                                      sa.select(Case.id, *document).where(chunk)))
 
 
 def _sql_literal(value: str) -> str:

@@ -250,3 +250,8 @@ def test_by_ids_reads_a_run_of_ids_as_a_range_and_anything_else_as_a_list(world_
         assert form in str(clause)
         assert sorted(session.exec(select(Case.id).where(clause)).all()) == sorted(set(chosen))
     assert session.exec(select(Case.id).where(by_ids(Case.id, []))).all() == []
+    from core.db import id_chunks  # many ids: at most `size` a statement, sorted, each once
+    chunks = list(id_chunks(Case.id, [ids[3], ids[0], ids[3], ids[1], ids[2]], size=3))
+    assert ["BETWEEN" in str(c) for c in chunks] == [True, True]
+    assert [session.exec(select(Case.id).where(c).order_by(Case.id)).all() for c in chunks] == [ids[:3], ids[3:]]
+    assert list(id_chunks(Case.id, [])) == []
