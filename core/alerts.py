@@ -167,8 +167,9 @@ def candidates(session: Session, *, now: datetime) -> Candidates:
     found_clusters = clusters(session, now=now, limit=SHOWN)
     rereported = session.exec(select(func.count()).select_from(
         _rereported(session, now=now, days=None).order_by(None).limit(COUNTED + 1).subquery())).one()
+    cluster_total = len(found_clusters) if len(found_clusters) < SHOWN else cluster_count(session, now=now)
     return Candidates(shown=found_clusters + rereports(session, now=now, limit=SHOWN),
-                      total=cluster_count(session, now=now) + min(rereported, COUNTED), more_than=rereported > COUNTED)
+                      total=cluster_total + min(rereported, COUNTED), more_than=rereported > COUNTED)
 
 
 def with_acks(session: Session, *, user: CurrentUser, found: list[Alert]) -> list[Alert]:

@@ -89,6 +89,20 @@ def test_the_dashboard_gets_the_newest_rereports_up_to_its_cap_and_how_many_ther
     assert (found.total, found.more_than, len(found.shown)) == (2, True, 3)
 
 
+def test_clusters_past_the_cap_are_counted_and_fewer_are_not_counted_again(place, monkeypatch):
+    s, units, water, road = place
+    _cases(s, units, water, [1, 2, 3, 4, 5])
+    _cases(s, units, road, [1, 2, 3, 4, 5])
+    counted = []
+    real_count = alerts.cluster_count
+    monkeypatch.setattr(alerts, "cluster_count", lambda *a, **k: counted.append(1) or real_count(*a, **k))
+    found = alerts.candidates(s, now=NOW)
+    assert (len(found.shown), found.total, counted) == (2, 2, [])  # all shown: their number is the count
+    monkeypatch.setattr(alerts, "SHOWN", 1)
+    found = alerts.candidates(s, now=NOW)
+    assert (len(found.shown), found.total, counted) == (1, 2, [1])  # one shown of two, counted
+
+
 def test_acknowledge_with_a_note_and_thresholds(place):
     s, units, water, _road = place
     leader = auth.load_current_user(s, "boss")
