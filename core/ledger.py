@@ -143,23 +143,40 @@ def count_cases(session: Session, *, user: CurrentUser, filters: LedgerFilter, n
     return session.exec(select(func.count()).select_from(Case).where(*where)).one()
 
 
+@dataclass(frozen=True)
+class SearchPlan:
+    """How a list with words finds its rows: drawn from its few matches (`drawn`, their ids under
+    all of the list's conditions: PostgreSQL) or walked newest first (None)."""
+    drawn: sa.ColumnElement[bool] | None = None
+
+
+def search_plan(session: Session, *, user: CurrentUser, filters: LedgerFilter, now: datetime,
+                extra: sa.ColumnElement[bool] | None = None) -> SearchPlan:
+    """Decided once per set of filters by a page that turns pages (the ledger keeps it with its
+    count): on PostgreSQL it fetches up to 5,001 ids, which every page turn repeated."""
+    if not search.searchable(filters.text.strip()[:SEARCH_MAX]):
+        return SearchPlan()
+    return SearchPlan(search.draw(session.connection(), lambda: select(Case.id).where(
+        *conditions(session, user, filters, now, extra, listing=False))))
+
+
 def list_cases(session: Session, *, user: CurrentUser, filters: LedgerFilter, now: datetime,
                page: int = 1, page_size: int = 50, extra: sa.ColumnElement[bool] | None = None,
                by_deadline: bool = False, after: Cursor | None = None,
-               count: bool = True) -> tuple[int | None, pd.DataFrame]:
+               count: bool = True, plan: SearchPlan | None = None) -> tuple[int | None, pd.DataFrame]:
     """(total matching, or None with count=False; one page of rows). Newest first, or nearest
     deadline first for work queues (`extra` is the queue's condition). A page is either the
     page-th (OFFSET: short queues) or the one after `after`, the cursor of the page before it
-    (keyset: the ledger, whose 20,000th page costs what its first does). Personal data only for
-    roles that need it."""
+    (keyset: the ledger, whose 20,000th page costs what its first does). `plan`: how words are
+    found, decided when the filters were set (search_plan); decided now when not given. Personal
+    data only for roles that need it."""
     if after is not None and by_deadline:
         raise ValueError("a cursor pages the newest-first order only")
     township, village, unit = aliased(Unit), aliased(Unit), aliased(Unit)
     where = conditions(session, user, filters, now, extra)
-    if search.searchable(filters.text.strip()[:SEARCH_MAX]):  # words: few matches are drawn, many walked
-        matching = select(Case.id).where(*conditions(session, user, filters, now, extra, listing=False))
-        if (drawn := search.draw(session.connection(), matching)) is not None:
-            where = [drawn]  # each drawn case met every condition
+    plan = plan or search_plan(session, user=user, filters=filters, now=now, extra=extra)
+    if plan.drawn is not None:
+        where = [plan.drawn]  # each drawn case met every condition
     total = count_cases(session, user=user, filters=filters, now=now, extra=extra) if count else None
     if after is not None:
         where.append(sa.tuple_(Case.received_at, Case.id) < sa.tuple_(*after))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import operator
 import string
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -95,14 +95,14 @@ def match(connection: sa.Connection, text: str, listing: bool = True) -> sa.Colu
     return (Case.id + 0 if many else Case.id).in_(matches)
 
 
-def draw(connection: sa.Connection, matching: sa.Select) -> sa.ColumnElement[bool] | None:
+def draw(connection: sa.Connection, matching: Callable[[], sa.Select]) -> sa.ColumnElement[bool] | None:
     """PostgreSQL: the condition of a list drawn from exactly its matches, when there are at most
-    DRAW_FROM_MATCHES: `matching` selects Case.id under all of the list's conditions, the words
+    DRAW_FROM_MATCHES: `matching()` selects Case.id under all of the list's conditions, the words
     from the index (match with listing=False). None when there are more (the list walks), and on
-    SQLite, where `match` has decided."""
+    SQLite, where `match` has decided (and `matching` is not built)."""
     if connection.dialect.name != "postgresql":
         return None
-    ids = connection.execute(matching.limit(DRAW_FROM_MATCHES + 1)).scalars().all()
+    ids = connection.execute(matching().limit(DRAW_FROM_MATCHES + 1)).scalars().all()
     if len(ids) > DRAW_FROM_MATCHES:
         return None
     return Case.id == sa.any_(sa.literal(ids, postgresql.ARRAY(sa.Integer)))  # one array, not 5,000 parameters

@@ -37,16 +37,18 @@ filters = ledger.LedgerFilter(statuses=tuple(statuses), township_id=township, ca
                               text=text, only_overdue=only_overdue)
 page_size = 50
 # Keyset paging: each page starts after the last row of the one before (its cursor), so a deep
-# page costs what the first does. The total is counted once per set of filters, not per page.
+# page costs what the first does. The total is counted, and how words are found decided, once per
+# user and set of filters, not per page.
 state = st.session_state
-if state.get("ledger_filters") != filters or "ledger_cursors" not in state:
+if state.get("ledger_filters") != (user.id, filters) or "ledger_cursors" not in state:
     with ui.session() as s:
         state.ledger_total = ledger.count_cases(s, user=user, filters=filters, now=now)
-    state.ledger_filters, state.ledger_cursors, state.ledger_counted_at = filters, [None], now
+        state.ledger_plan = ledger.search_plan(s, user=user, filters=filters, now=now)
+    state.ledger_filters, state.ledger_cursors, state.ledger_counted_at = (user.id, filters), [None], now
 total = state.ledger_total
 with ui.session() as s:
     _none, rows = ledger.list_cases(s, user=user, filters=filters, now=now, page_size=page_size,
-                                    after=state.ledger_cursors[-1], count=False)
+                                    after=state.ledger_cursors[-1], count=False, plan=state.ledger_plan)
 page, pages = len(state.ledger_cursors), max(1, math.ceil(total / page_size))
 st.markdown(ui.tr("ledger.counted_at", n=f"{total:,}", at=state.ledger_counted_at.strftime("%H:%M")))
 columns = ["tracking_code", "received_at", "title", "township", "category", "unit", "status", "due_at", "flags",

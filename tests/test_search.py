@@ -3,6 +3,8 @@ whose title or content holds the words typed (spaces and punctuation aside), on 
 the index follows every write; a cursor's pages are OFFSET's pages without their cost."""
 from __future__ import annotations
 
+import itertools
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -98,13 +100,18 @@ def test_a_list_drawn_from_its_matches_or_walked_shows_the_same_pages(corpus, mo
     monkeypatch.setattr(search, "DRAW_FROM_MATCHES", bound)
     with Session(engine) as s:
         clerk = auth.load_current_user(s, "desk")
-        for typed in ("水", "漏水", "管漏", "aB", "水管漏路", "灯灯灯灯"):
+        real_draw, draws = search.draw, []
+        monkeypatch.setattr(search, "draw", lambda *a: draws.append(1) or real_draw(*a))
+        for typed, planned in itertools.product(("水", "漏水", "管漏", "aB", "水管漏路", "灯灯灯灯"), (False, True)):
             want = expected(texts, typed)
             filters = ledger.LedgerFilter(text=typed)
-            pages, after = [], None
+            draws.clear()  # a plan decided once (as the ledger page keeps it) serves every page
+            plan = ledger.search_plan(s, user=clerk, filters=filters, now=NOW) if planned else None
+            pages, after, turns = [], None, 0
             while True:  # pages of 7 by cursor, as the ledger turns them
+                turns += 1
                 _n, rows = ledger.list_cases(s, user=clerk, filters=filters, now=NOW, page_size=7, after=after,
-                                             count=False)
+                                             count=False, plan=plan)
                 if rows.empty:
                     break
                 pages += list(rows["id"])
@@ -112,6 +119,7 @@ def test_a_list_drawn_from_its_matches_or_walked_shows_the_same_pages(corpus, mo
             by_time = {c.id: c.received_at for c in s.exec(select(Case).where(Case.id.in_(want or [0])))}
             assert set(pages) == want and len(pages) == len(want), typed
             assert pages == sorted(pages, key=lambda i: (by_time[i], i), reverse=True), typed
+            assert len(draws) == (1 if planned else turns), (typed, turns)
 
 
 def test_sql_pairs_equal_pythons(engine):
