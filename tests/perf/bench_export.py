@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from tests.perf import peak_rss_mb
 
 
 def one(url: str, suffix: str) -> dict:
@@ -23,13 +24,13 @@ def one(url: str, suffix: str) -> dict:
     from core import ledger_io
     from core.db import make_engine
     engine = make_engine(url)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    before = peak_rss_mb()
     started = time.perf_counter()
     with Session(engine) as s, tempfile.TemporaryFile() as out:
         rows = ledger_io.write_export(ledger_io.iter_export_rows(s, user=None), out, f"ledger{suffix}")
         size = out.tell()
     return {"rows": rows, "seconds": round(time.perf_counter() - started, 1), "file_mb": round(size / 2**20, 1),
-            "rss_before_mb": before, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
+            "rss_before_mb": before, "peak_rss_mb": peak_rss_mb()}
 
 
 def main() -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from tests.perf import peak_rss_mb
 
 
 def one(url: str, path: str) -> dict:
@@ -38,7 +39,7 @@ def one(url: str, path: str) -> dict:
     return {"rows": written_rows, "file_mb": round(Path(path).stat().st_size / 2**20, 1),
             "read_and_check_s": round(read, 1), "read_check_and_write_s": round(written, 1),
             "read_rows_per_s": round(written_rows / read), "write_rows_per_s": round(written_rows / written),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
+            "peak_rss_mb": peak_rss_mb()}
 
 
 def main() -> None:
