@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import re
+import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,6 +16,10 @@ from typing import BinaryIO
 
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.text import Text
+from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 from core import labels
 from core.errors import DomainError
@@ -127,6 +132,54 @@ def _xlsx_rows(sheet) -> Iterator[list[str]]:
         raise DomainError("error.import_unreadable") from None
 
 
+class _SharedStrings:
+    """A workbook's shared-strings table (where Excel and WPS keep every text of a sheet, each cell
+    holding a number into it), kept in a temporary SQLite file as it is read and looked up by
+    number: openpyxl reads it whole into a list, as large as all the texts of a million-row ledger."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("")  # "": a temporary database on disk, deleted when closed
+        self._db.execute("CREATE TABLE string (number INTEGER PRIMARY KEY, text TEXT NOT NULL)")
+
+    def fill(self, source: BinaryIO) -> None:
+        self._db.executemany("INSERT INTO string VALUES (?, ?)", enumerate(self._texts(source)))
+
+    @staticmethod
+    def _texts(source: BinaryIO) -> Iterator[str]:
+        """Each <si>'s text as openpyxl's read_string_table makes it; each read element is
+        dropped from the tree (clearing it alone still kept a million empty ones)."""
+        root = None
+        for event, node in iterparse(source, events=("start", "end")):
+            if root is None:
+                root = node
+            elif event == "end" and node.tag == _STRING_TAG:
+                yield Text.from_tree(node).content.replace("x005F_", "")
+                root.clear()
+
+    def __getitem__(self, number: int) -> str:
+        found = self._db.execute("SELECT text FROM string WHERE number = ?", (number,)).fetchone()
+        if found is None:
+            raise IndexError(number)
+        return found[0]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
+
+
+class _StringsOnDisk(ExcelReader):
+    """openpyxl's reader with the shared strings in a _SharedStrings."""
+
+    def read_strings(self) -> None:
+        self.shared_strings = _SharedStrings()
+        part = self.package.find(SHARED_STRINGS)
+        if part is not None:
+            with self.archive.open(part.PartName[1:]) as source:
+                self.shared_strings.fill(source)
+
+
 def iter_sheets(source: bytes | BinaryIO, filename: str) -> Iterator[tuple[str, Iterator[list[str]]]]:
     """(sheet name, its rows as lists of text) for every sheet of an .xlsx, or one sheet named ''
     for a CSV, read as they are consumed: a ledger of a million rows is never in memory whole. A
@@ -137,15 +190,20 @@ def iter_sheets(source: bytes | BinaryIO, filename: str) -> Iterator[tuple[str, 
     if suffix == ".csv":
         yield "", _csv_rows(stream, _csv_encoding(stream))
     elif suffix == ".xlsx":
+        reader = None
         try:
-            book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+            reader = _StringsOnDisk(stream, read_only=True, data_only=True)
+            reader.read()  # what openpyxl.load_workbook does, with the shared strings kept on disk
         except Exception:
+            if reader is not None and isinstance(reader.shared_strings, _SharedStrings):
+                reader.shared_strings.close()
             raise DomainError("error.import_unreadable") from None
         try:
-            for sheet in book.worksheets:
+            for sheet in reader.wb.worksheets:
                 yield sheet.title, _xlsx_rows(sheet)
         finally:
-            book.close()
+            reader.wb.close()
+            reader.shared_strings.close()
     else:
         raise DomainError("error.import_type")
 

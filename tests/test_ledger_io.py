@@ -377,3 +377,71 @@ def test_reading_a_big_csv_holds_a_small_part_of_it_in_memory():
         tracemalloc.stop()
     assert count == 80_000
     assert peak < len(data) / 5, f"peak {peak:,} bytes for a {len(data):,}-byte file"  # read whole: > 2× the file
+
+
+def with_shared_strings(data: bytes) -> bytes:
+    """The workbook openpyxl wrote (inline strings) as Excel writes it: every text in one shared-strings
+    table, each cell its number there (a text used twice is stored once)."""
+    import re
+    import zipfile
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    numbers: dict[str, int] = {}
+
+    def shared(match: re.Match) -> str:
+        number = numbers.setdefault(match.group(2), len(numbers))
+        return f'<c r="{match.group(1)}" t="s"><v>{number}</v></c>'
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            part = source.read(name).decode("utf-8")
+            if name == "xl/worksheets/sheet1.xml":
+                part = re.sub(r'<c r="(\w+)" t="inlineStr"><is><t[^>]*>(.*?)</t></is></c>', shared, part)
+            elif name == "[Content_Types].xml":
+                part = part.replace("</Types>", '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            elif name == "xl/_rels/workbook.xml.rels":
+                part = part.replace("</Relationships>", '<Relationship Id="rIdStrings" Type="http://schemas.openxml'
+                                    'formats.org/officeDocument/2006/relationships/sharedStrings" '
+                                    'Target="sharedStrings.xml"/></Relationships>')
+            target.writestr(name, part)
+        target.writestr("xl/sharedStrings.xml", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                        + "".join(f"<si><t>{text}</t></si>" for text in numbers) + "</sst>")
+    assert len(numbers) > 2
+    return out.getvalue()
+
+
+def test_an_excel_made_workbook_is_read_with_its_shared_strings_on_disk():
+    """Excel and WPS keep a sheet's texts in one shared-strings table; openpyxl reads it whole into a
+    list. It is kept on disk: the cells read the same, and memory does not hold the texts."""
+    import sys
+    import tracemalloc
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["反映内容", "登记时间", "阶段"])
+    texts = [f"第{i}户反映：" + "组里自来水停了三天，水发黄，烧开以后有沉淀，老人孩子不敢喝，请尽快派人查看处理。" * 4
+             for i in range(20_000)]  # 200 characters, as a resident's words often are
+    for i, text in enumerate(texts):
+        sheet.append([text, "2026-09-29 09:00", "已登记" if i % 2 else "已办结"])  # repeated texts share an entry
+    sheet.append(["换行_x000D_之后", "2026-09-30", "已登记"])  # read back as openpyxl reads it
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = with_shared_strings(buffer.getvalue())
+    reference = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    want = [[workbook.cell_text(v) for v in row] for row in reference.worksheets[0].iter_rows(values_only=True)]
+    reference.close()
+    tracemalloc.start()
+    try:
+        read, differ = 0, []
+        for _title, rows in workbook.iter_sheets(io.BytesIO(data), "台账.xlsx"):
+            for got, expected in zip(rows, want, strict=True):  # compared as read: nothing kept
+                read += 1
+                if got != expected:
+                    differ.append(read)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert read == len(want) == 20_002 and differ == []
+    assert want[1][0] == texts[0] and want[-1][0].startswith("换行")
+    held = sum(sys.getsizeof(t) for t in texts)  # what the table's texts take as a Python list
+    # (what remains grows by ~80 bytes a row: openpyxl's sheet parser keeps each row's emptied element)
+    assert peak < held / 3, f"peak {peak:,} bytes; the texts take {held:,}"
