@@ -159,14 +159,19 @@ def _has_insert_trigger(conn) -> bool:
         f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = '{search.INSERT_TRIGGER}'").scalar() == 1
 
 
-def test_a_bulk_insert_is_indexed_once_and_a_failed_one_leaves_the_trigger_on(engine):
+def _bulk_county(engine) -> dict:
+    """A county with the clerk "desk", and a case's columns for a Core insert (no tracking code, no content)."""
     with Session(engine) as s:
         factories.county(s)
         factories.user(s, "desk", {Role.clerk}, NOW)
         s.commit()
-    row = {"channel": "hotline", "status": "received", "title": "t", "received_at": NOW, "version": 1, "imported": False,
-           "affected_count": 1, "is_urgent": False, "is_major": False, "on_supervision_register": False,
-           "return_count": 0, "consecutive_returns": 0, "misroute_count": 0, "circular_due": False}
+    return {"channel": "hotline", "status": "received", "title": "t", "received_at": NOW, "version": 1, "imported": False,
+            "affected_count": 1, "is_urgent": False, "is_major": False, "on_supervision_register": False,
+            "return_count": 0, "consecutive_returns": 0, "misroute_count": 0, "circular_due": False}
+
+
+def test_a_bulk_insert_is_indexed_once_and_a_failed_one_leaves_the_trigger_on(engine):
+    row = _bulk_county(engine)
     with engine.begin() as conn:
         with search.bulk(conn) as indexed:  # the first statement of its transaction
             if not ON_POSTGRES:  # the insert trigger is gone for the bulk insert's length ...
@@ -189,13 +194,7 @@ def test_a_bulk_insert_is_indexed_once_and_a_failed_one_leaves_the_trigger_on(en
 
 def test_a_bulk_insert_that_fails_leaves_neither_cases_nor_a_missing_trigger(engine):
     """All or nothing: the cases, the dropped trigger and the index go back together."""
-    with Session(engine) as s:
-        factories.county(s)
-        factories.user(s, "desk", {Role.clerk}, NOW)
-        s.commit()
-    row = {"channel": "hotline", "status": "received", "title": "t", "received_at": NOW, "version": 1, "imported": False,
-           "affected_count": 1, "is_urgent": False, "is_major": False, "on_supervision_register": False,
-           "return_count": 0, "consecutive_returns": 0, "misroute_count": 0, "circular_due": False}
+    row = _bulk_county(engine)
     with pytest.raises(RuntimeError), engine.begin() as conn:
         with search.bulk(conn) as indexed:
             conn.execute(sa.insert(Case), [{**row, "tracking_code": "D-1", "content": "半途失败的水管"}])
